@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using Concurrency.Strategies.Internal;
+
+namespace Concurrency.Strategies.Async;
+
+/// <summary>Options of <see cref="AsyncStrategy"/>.</summary>
+public sealed class AsyncStrategyOptions
+{
+    /// <summary>Gets or sets the number of operations a run keeps in flight at most.</summary>
+    /// <value>Defaults to 100. Latency-bound I/O against a server that accepts more can use thousands.</value>
+    [Range(1, AsyncConstants.MaxConcurrencyLimit)]
+    public int MaxConcurrency { get; set; } = AsyncConstants.DefaultMaxConcurrency;
+
+    /// <summary>Gets or sets the shortest interval between two progress reports of a run.</summary>
+    /// <value>Defaults to 100 milliseconds.</value>
+    public TimeSpan ProgressInterval { get; set; } = RunDefaults.ProgressInterval;
+
+    internal AsyncStrategyOptions Clone() => (AsyncStrategyOptions)MemberwiseClone();
+
+    internal IEnumerable<string> Validate(string prefix)
+    {
+        foreach (var error in OptionsValidation.DataAnnotations(this, prefix))
+        {
+            yield return error;
+        }
+
+        if (ProgressInterval <= TimeSpan.Zero)
+        {
+            yield return $"{prefix}ProgressInterval must be positive, e.g. 00:00:00.1 for ten reports a second; got {ProgressInterval}.";
+        }
+    }
+}

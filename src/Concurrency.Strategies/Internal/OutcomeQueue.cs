@@ -1,0 +1,84 @@
+namespace Concurrency.Strategies.Internal;
+
+/// <summary>
+/// Carries outcomes from the lanes to the single consumer. Lanes append under a short lock; the consumer swaps
+/// the whole pending list for its drained one, so the steady state allocates nothing and the consumer walks a
+/// batch without synchronization. Continuations run asynchronously so a lane never runs the consumer's code.
+/// </summary>
+internal sealed class OutcomeQueue<T>
+{
+    private readonly object _lock = new();
+    private List<T> _pending = new();
+    private TaskCompletionSource? _waiter;
+    private bool _completed;
+
+    public void Publish(in T outcome)
+    {
+        lock (_lock)
+        {
+            _pending.Add(outcome);
+            WakeLocked();
+        }
+    }
+
+    public void Publish(ReadOnlySpan<T> outcomes)
+    {
+        if (outcomes.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _pending.AddRange(outcomes);
+            WakeLocked();
+        }
+    }
+
+    /// <summary>Marks the end: no lane will publish again.</summary>
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            _completed = true;
+            WakeLocked();
+        }
+    }
+
+    /// <summary>
+    /// Swaps <paramref name="drained"/> (which must be empty) for the pending outcomes. Returns
+    /// <see langword="true"/> with a non-empty list, or <see langword="false"/> with <paramref name="wait"/> set to
+    /// a task to await (or <see langword="null"/> when the queue is complete and empty).
+    /// </summary>
+    public bool TryTake(ref List<T> drained, out Task? wait)
+    {
+        lock (_lock)
+        {
+            if (_pending.Count > 0)
+            {
+                (_pending, drained) = (drained, _pending);
+                wait = null;
+                return true;
+            }
+
+            if (_completed)
+            {
+                wait = null;
+                return false;
+            }
+
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = _waiter.Task;
+            return false;
+        }
+    }
+
+    private void WakeLocked()
+    {
+        if (_waiter is { } waiter)
+        {
+            _waiter = null;
+            waiter.TrySetResult();
+        }
+    }
+}

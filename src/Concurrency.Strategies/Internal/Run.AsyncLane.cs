@@ -1,0 +1,83 @@
+using System.Diagnostics;
+
+namespace Concurrency.Strategies.Internal;
+
+internal sealed partial class Run<TIn, TOut>
+{
+    /// <summary>
+    /// A lane on the thread pool: take one item, await its work, publish its outcome, repeat. The plain path is
+    /// inlined here so a pending item costs only this lane's reused state machine, not one of its own.
+    /// </summary>
+    private async Task AsyncLaneAsync()
+    {
+        var runner = _runner!;
+        var work = runner.Work;
+        try
+        {
+            while (!Token.IsCancellationRequested)
+            {
+                if (!await _gate.AcquireOneAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                var (has, item, index) = await _reader!.TakeOneAsync(Token).ConfigureAwait(false);
+                if (!has)
+                {
+                    _gate.Return(1);
+                    break;
+                }
+
+                MaybeAddLane();
+                Interlocked.Increment(ref _running);
+                RecordStarted(1);
+                ItemOutcome<TIn, TOut> outcome;
+                try
+                {
+                    if (runner.IsPlain)
+                    {
+                        var start = Stopwatch.GetTimestamp();
+                        try
+                        {
+                            var result = await work(item, Token).ConfigureAwait(false);
+                            outcome = new(index, item, result, null, Stopwatch.GetElapsedTime(start), 1);
+                        }
+                        catch (Exception ex)
+                        {
+                            outcome = new(index, item, default, ex, Stopwatch.GetElapsedTime(start), 1);
+                        }
+                    }
+                    else
+                    {
+                        outcome = await runner.RunAsync(item, index).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _running);
+                    RecordLaneIdle();
+                }
+
+                if (Token.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                _queue.Publish(outcome);
+                RecordFinished(new ReadOnlySpan<ItemOutcome<TIn, TOut>>(in outcome));
+            }
+        }
+        catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        {
+            // The source or the window observed the run's cancellation.
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+        finally
+        {
+            LaneExited();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using Concurrency.Strategies.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace Concurrency.Strategies.Internal;
+
+/// <summary>
+/// One enumeration of <see cref="IExecutionStrategy.RunAsync{TIn, TOut}"/>: the lanes that pull and run items,
+/// the window that bounds read-ahead, and the queue that carries outcomes to the consumer.
+/// </summary>
+/// <remarks>
+/// A lane is a loop on one worker (a dedicated thread or a pool task) that takes items and runs them one after
+/// another, so at most <c>MaxConcurrency</c> items run at once because at most that many lanes exist. Lanes
+/// start lazily: the first at the first <c>MoveNextAsync</c>, each further one when a lane finds work and the
+/// cap allows. The last lane to exit completes the outcome queue.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A run releases its source, token sources and registrations in StopAsync, on every exit path of ConsumeAsync.")]
+internal sealed partial class Run<TIn, TOut> : IRunHandle
+{
+    private readonly StrategyCore _core;
+    private readonly RunSettings _settings;
+    private readonly IAsyncEnumerable<TIn> _items;
+    private readonly Func<TIn, CancellationToken, ValueTask<TOut>> _work;
+    private readonly CancellationToken _userToken;
+    private readonly CancellationTokenSource _cts;
+    private readonly WindowGate _gate;
+    private readonly OutcomeQueue<ItemOutcome<TIn, TOut>> _queue = new();
+    private readonly TaskCompletionSource _lanesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly KeyValuePair<string, object?> _kindTag;
+    private CancellationTokenRegistration _enumeratorLink;
+    private SourceReader<TIn>? _reader;
+    private ItemRunner<TIn, TOut>? _runner;
+    private Exception? _fatal;
+    private int _lanesStarted;
+    private int _activeLanes;
+    private int _running;
+
+    public Run(StrategyCore core, RunSettings settings, IAsyncEnumerable<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work, CancellationToken userToken)
+    {
+        _core = core;
+        _settings = settings;
+        _items = items;
+        _work = work;
+        _userToken = userToken;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(userToken, core.DisposalToken);
+        _gate = new WindowGate(settings.WindowCapacity);
+        _kindTag = StrategyMetrics.TagFor(settings.Kind);
+    }
+
+    /// <summary>Gets the number of items pulled from the source so far (for read-ahead assertions).</summary>
+    public long Pulled => _reader?.Pulled ?? 0;
+
+    /// <summary>Completes when every lane has exited.</summary>
+    public Task Completion => _lanesDone.Task;
+
+    private CancellationToken Token => _cts.Token;
+
+    private void Start(CancellationToken enumeratorToken)
+    {
+        _reader = new SourceReader<TIn>(_items, Token);
+        _runner = new ItemRunner<TIn, TOut>(_work, _settings, _core.TimeProvider, Token);
+        Token.UnsafeRegister(static s => ((WindowGate)s!).Close(), _gate);
+        if (enumeratorToken.CanBeCanceled)
+        {
+            _enumeratorLink = enumeratorToken.UnsafeRegister(static s => CancelQuietly((CancellationTokenSource)s!), _cts);
+        }
+
+        _lanesStarted = 1;
+        _activeLanes = 1;
+        LaunchLane();
+    }
+
+    private void LaunchLane()
+    {
+        try
+        {
+            if (_core.Threads is { } threads)
+            {
+                threads.Schedule(static s => ((Run<TIn, TOut>)s!).ThreadLane(), this);
+            }
+            else
+            {
+                _ = Task.Run(AsyncLaneAsync);
+            }
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+            LaneExited();
+        }
+    }
+
+    /// <summary>Starts one more lane if the cap allows; called by a lane that just found work.</summary>
+    private void MaybeAddLane()
+    {
+        int started;
+        do
+        {
+            started = Volatile.Read(ref _lanesStarted);
+            if (started >= _settings.MaxConcurrency || _reader!.Exhausted || Token.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _lanesStarted, started + 1, started) != started);
+
+        Interlocked.Increment(ref _activeLanes);
+        LaunchLane();
+    }
+
+    private void LaneExited()
+    {
+        if (Interlocked.Decrement(ref _activeLanes) == 0)
+        {
+            _queue.Complete();
+            _lanesDone.TrySetResult();
+        }
+    }
+
+    /// <summary>Records an error that ends the whole run (the source threw, or the engine did).</summary>
+    private void Fail(Exception ex)
+    {
+        Interlocked.CompareExchange(ref _fatal, ex, null);
+        CancelQuietly(_cts);
+    }
+
+    private static void CancelQuietly(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run already ended.
+        }
+    }
+
+    private void RecordStarted(int count)
+    {
+        if (StrategyMetrics.ItemsStarted.Enabled)
+        {
+            StrategyMetrics.ItemsStarted.Add(count, _kindTag);
+        }
+
+        if (StrategyMetrics.ItemsInFlight.Enabled)
+        {
+            StrategyMetrics.ItemsInFlight.Add(1, _kindTag);
+        }
+    }
+
+    private void RecordFinished(ReadOnlySpan<ItemOutcome<TIn, TOut>> outcomes)
+    {
+        if (StrategyMetrics.ItemsCompleted.Enabled || StrategyMetrics.ItemsFailed.Enabled || StrategyMetrics.ItemDuration.Enabled)
+        {
+            var failed = 0;
+            foreach (ref readonly var outcome in outcomes)
+            {
+                failed += outcome.Error is null ? 0 : 1;
+                StrategyMetrics.ItemDuration.Record(outcome.Duration.TotalSeconds, _kindTag);
+            }
+
+            StrategyMetrics.ItemsCompleted.Add(outcomes.Length - failed, _kindTag);
+            StrategyMetrics.ItemsFailed.Add(failed, _kindTag);
+        }
+    }
+
+    private void RecordLaneIdle()
+    {
+        if (StrategyMetrics.ItemsInFlight.Enabled)
+        {
+            StrategyMetrics.ItemsInFlight.Add(-1, _kindTag);
+        }
+    }
+
+    private Activity? StartActivity()
+    {
+        var activity = StrategyMetrics.ActivitySource.StartActivity("concurrency.strategies.run");
+        if (activity is not null)
+        {
+            activity.SetTag("concurrency.strategy", _kindTag.Value);
+            activity.SetTag("concurrency.max_concurrency", _settings.MaxConcurrency);
+            activity.SetTag("concurrency.ordered", _settings.Ordered);
+        }
+
+        return activity;
+    }
+
+    private ILogger Logger => _core.Logger;
+}

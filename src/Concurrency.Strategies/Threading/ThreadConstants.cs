@@ -1,0 +1,34 @@
+namespace Concurrency.Strategies.Threading;
+
+/// <summary>Defaults and limits of <see cref="ThreadStrategy"/>, in one place.</summary>
+internal static class ThreadConstants
+{
+    /// <summary>
+    /// Default worker threads: 16. Blocking I/O (the strategy's main use) scales with threads until the far end
+    /// or the NIC saturates, and a parked thread costs little memory, so the default is well above the core count;
+    /// CPU-bound work should ask for <see cref="Environment.ProcessorCount"/>. See docs/architecture.md.
+    /// </summary>
+    public const int DefaultMaxConcurrency = 16;
+
+    /// <summary>More dedicated threads than this is a design smell: use the async strategy for that much waiting.</summary>
+    public const int MaxConcurrencyLimit = 1024;
+
+    /// <summary>The largest automatic chunk: with items of ~50 ns a chunk then lasts ~50 µs, so hand-off cost is amortised.</summary>
+    public const int MaxAutoChunkSize = 1024;
+
+    /// <summary>The largest chunk a caller may fix with <see cref="RunOptions.BatchSize"/>.</summary>
+    public const int MaxBatchSize = 65_536;
+
+    /// <summary>Automatic chunks grow until one lasts about this long; outcomes are also flushed at least this often.</summary>
+    public static readonly TimeSpan TargetChunkDuration = TimeSpan.FromMilliseconds(0.1);
+
+    /// <summary>Default time an idle worker thread waits for work before it exits.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Items pulled from the source and not yet taken by the consumer, at most: two per lane plus two chunks per
+    /// core-bound lane, so chunked lanes never wait on the window while the consumer keeps up.
+    /// </summary>
+    public static int WindowCapacity(int maxConcurrency, int chunkSize) =>
+        checked((2 * maxConcurrency) + (2 * Math.Min(maxConcurrency, Environment.ProcessorCount) * chunkSize));
+}
