@@ -11,6 +11,14 @@ internal sealed class OutcomeQueue<T>
     private List<T> _pending = new();
     private TaskCompletionSource? _waiter;
     private bool _completed;
+    private volatile bool _consumerWaiting;
+    private bool _pendingHint;
+
+    /// <summary>Gets a value indicating whether the consumer has found the queue empty and is (about to be) waiting.</summary>
+    public bool ConsumerWaiting => _consumerWaiting;
+
+    /// <summary>Gets a racy hint that outcomes are pending, for the consumer's brief spin before it waits.</summary>
+    public bool HasPending => Volatile.Read(ref _pendingHint);
 
     public void Publish(in T outcome)
     {
@@ -31,6 +39,36 @@ internal sealed class OutcomeQueue<T>
         lock (_lock)
         {
             _pending.AddRange(outcomes);
+            WakeLocked();
+        }
+    }
+
+    /// <summary>Takes whatever is pending without arming a wait; <see langword="false"/> when nothing is.</summary>
+    public bool TryTakeNow(ref List<T> drained)
+    {
+        if (!HasPending)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_pending.Count == 0)
+            {
+                return false;
+            }
+
+            (_pending, drained) = (drained, _pending);
+            Volatile.Write(ref _pendingHint, false);
+            return true;
+        }
+    }
+
+    /// <summary>Wakes a waiting consumer; thread lanes call it after adding to their outbox.</summary>
+    public void Wake()
+    {
+        lock (_lock)
+        {
             WakeLocked();
         }
     }
@@ -57,6 +95,7 @@ internal sealed class OutcomeQueue<T>
             if (_pending.Count > 0)
             {
                 (_pending, drained) = (drained, _pending);
+                Volatile.Write(ref _pendingHint, false);
                 wait = null;
                 return true;
             }
@@ -68,6 +107,7 @@ internal sealed class OutcomeQueue<T>
             }
 
             _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _consumerWaiting = true;
             wait = _waiter.Task;
             return false;
         }
@@ -75,9 +115,11 @@ internal sealed class OutcomeQueue<T>
 
     private void WakeLocked()
     {
+        Volatile.Write(ref _pendingHint, _pending.Count > 0);
         if (_waiter is { } waiter)
         {
             _waiter = null;
+            _consumerWaiting = false;
             waiter.TrySetResult();
         }
     }

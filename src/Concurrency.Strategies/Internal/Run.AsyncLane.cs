@@ -64,7 +64,8 @@ internal sealed partial class Run<TIn, TOut>
                 }
 
                 _queue.Publish(outcome);
-                RecordFinished(new ReadOnlySpan<ItemOutcome<TIn, TOut>>(in outcome));
+                RecordDuration(outcome.Duration);
+                RecordFinished(1, outcome.Error is null ? 0 : 1);
             }
         }
         catch (OperationCanceledException) when (Token.IsCancellationRequested)

@@ -36,15 +36,23 @@ internal sealed partial class Run<TIn, TOut>
             var unreleased = 0;
             while (true)
             {
-                if (!_queue.TryTake(ref batch, out var wait))
+                _queue.TryTakeNow(ref batch);
+                DrainOutboxes(batch);
+                if (batch.Count == 0 && !TrySpinForOutcomes(ref batch) && !_queue.TryTake(ref batch, out var wait))
                 {
-                    if (wait is null)
+                    // Marked waiting (or complete): a lane that adds now will see it, so only what is already in
+                    // the outboxes can be missed; take it before waiting.
+                    DrainOutboxes(batch);
+                    if (batch.Count == 0)
                     {
-                        break;
-                    }
+                        if (wait is null)
+                        {
+                            break;
+                        }
 
-                    await wait.ConfigureAwait(false);
-                    continue;
+                        await WaitForOutcomesAsync(wait).ConfigureAwait(false);
+                        continue;
+                    }
                 }
 
                 if (Token.IsCancellationRequested)
@@ -109,6 +117,41 @@ internal sealed partial class Run<TIn, TOut>
             await StopAsync(completedNormally).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Waits for a lane to publish or wake the consumer. Thread lanes hold back a wake-up while outcomes come fast
+    /// (one per <see cref="WakeBatch"/> or per wake interval), so an outcome can sit in an outbox behind a slow item;
+    /// a short real-time backstop (1 ms, doubling to 16 ms while nothing comes) bounds that wait.
+    /// </summary>
+    private async ValueTask WaitForOutcomesAsync(Task wait)
+    {
+        if (_core.Threads is null)
+        {
+            await wait.ConfigureAwait(false);
+            return;
+        }
+
+        var backstop = TimeSpan.FromMilliseconds(1);
+        while (!wait.IsCompleted)
+        {
+            using var delayCancel = new CancellationTokenSource();
+            var delay = Task.Delay(backstop, delayCancel.Token);
+            if (await Task.WhenAny(wait, delay).ConfigureAwait(false) == wait)
+            {
+                delayCancel.Cancel();
+                return;
+            }
+
+            if (AnyOutboxHasItems())
+            {
+                return;
+            }
+
+            backstop = TimeSpan.FromTicks(Math.Min(backstop.Ticks * 2, MaxBackstop.Ticks));
+        }
+    }
+
+    private static readonly TimeSpan MaxBackstop = TimeSpan.FromMilliseconds(16);
 
     private void Count(in ItemOutcome<TIn, TOut> outcome)
     {

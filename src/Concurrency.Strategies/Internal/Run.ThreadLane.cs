@@ -5,19 +5,31 @@ namespace Concurrency.Strategies.Internal;
 
 internal sealed partial class Run<TIn, TOut>
 {
-    private static readonly long FlushTicks = (long)(ThreadConstants.TargetChunkDuration.TotalSeconds * Stopwatch.Frequency);
+    /// <summary>A waiting consumer is woken once this many outcomes wait for it...</summary>
+    private const int WakeBatch = 64;
+
+    /// <summary>...or once this long has passed since the last wake-up, so a slow item's outcome goes at once.</summary>
+    private static readonly long WakeTicks = (long)(ThreadConstants.TargetChunkDuration.TotalSeconds * Stopwatch.Frequency);
+
+    private long _lastWake;
+
+    private void WakeConsumer(long now)
+    {
+        Volatile.Write(ref _lastWake, now);
+        _queue.Wake();
+    }
 
     /// <summary>
-    /// A lane on a dedicated thread: take a chunk (sized by <see cref="ChunkSizer"/>), run its items one after
-    /// another, and publish outcomes at least every <see cref="ThreadConstants.TargetChunkDuration"/>, so tiny
-    /// items travel in bulk while a slow item's outcome is delivered as soon as it finishes.
+    /// A lane on a dedicated thread: take a chunk (sized by <see cref="ChunkSizer"/>) and run its items one after
+    /// another. Each outcome goes to the lane's <see cref="LaneOutbox{T}"/> as its item finishes, where the consumer
+    /// can always reach it, so tiny items travel in bulk while outcomes still stream per item.
     /// </summary>
     private void ThreadLane()
     {
         var maxChunk = _settings.ChunkSize ?? ThreadConstants.MaxAutoChunkSize;
         var sizer = new ChunkSizer(_settings.ChunkSize, maxChunk);
         TIn[]? inputs = null;
-        ItemOutcome<TIn, TOut>[]? outcomes = null;
+        var outbox = AddOutbox();
         try
         {
             while (!Token.IsCancellationRequested)
@@ -31,7 +43,6 @@ internal sealed partial class Run<TIn, TOut>
                 if (inputs is null || inputs.Length < granted)
                 {
                     inputs = new TIn[Math.Max(granted, inputs?.Length * 2 ?? 1)];
-                    outcomes = new ItemOutcome<TIn, TOut>[inputs.Length];
                 }
 
                 var taken = _reader!.Take(inputs, granted, out var firstIndex);
@@ -42,7 +53,7 @@ internal sealed partial class Run<TIn, TOut>
                 }
 
                 MaybeAddLane();
-                var elapsed = RunChunk(inputs, outcomes!, taken, firstIndex);
+                var elapsed = RunChunk(inputs, outbox, taken, firstIndex);
                 if (elapsed < 0)
                 {
                     break;
@@ -66,14 +77,14 @@ internal sealed partial class Run<TIn, TOut>
     }
 
     /// <summary>Runs one chunk; returns its duration in timestamp ticks, or -1 when the run was cancelled.</summary>
-    private long RunChunk(TIn[] inputs, ItemOutcome<TIn, TOut>[] outcomes, int count, long firstIndex)
+    private long RunChunk(TIn[] inputs, LaneOutbox<ItemOutcome<TIn, TOut>> outbox, int count, long firstIndex)
     {
         Interlocked.Increment(ref _running);
         RecordStarted(count);
         var chunkStart = Stopwatch.GetTimestamp();
         var now = chunkStart;
-        var lastFlush = chunkStart;
-        var buffered = 0;
+        var failed = 0;
+        var sinceWake = 0;
         try
         {
             for (var i = 0; i < count; i++)
@@ -84,38 +95,25 @@ internal sealed partial class Run<TIn, TOut>
                     return -1;
                 }
 
-                outcomes[buffered++] = outcome;
-                if (now - lastFlush >= FlushTicks)
+                outbox.Add(outcome);
+                failed += outcome.Error is null ? 0 : 1;
+                RecordDuration(outcome.Duration);
+                sinceWake++;
+                if (_queue.ConsumerWaiting && (sinceWake >= WakeBatch || now - _lastWake >= WakeTicks))
                 {
-                    Flush(outcomes, buffered);
-                    buffered = 0;
-                    lastFlush = now;
+                    WakeConsumer(now);
+                    sinceWake = 0;
                 }
             }
 
-            Flush(outcomes, buffered);
-            buffered = 0;
+            RecordFinished(count, failed);
             return now - chunkStart;
         }
         finally
         {
             Array.Clear(inputs, 0, count);
-            Array.Clear(outcomes, 0, buffered);
             Interlocked.Decrement(ref _running);
             RecordLaneIdle();
         }
-    }
-
-    private void Flush(ItemOutcome<TIn, TOut>[] outcomes, int count)
-    {
-        if (count == 0)
-        {
-            return;
-        }
-
-        var span = outcomes.AsSpan(0, count);
-        _queue.Publish(span);
-        RecordFinished(span);
-        span.Clear();
     }
 }

@@ -28,6 +28,8 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private readonly TaskCompletionSource _lanesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _kindTag;
     private CancellationTokenRegistration _enumeratorLink;
+    private readonly object _outboxLock = new();
+    private LaneOutbox<ItemOutcome<TIn, TOut>>[] _outboxes = [];
     private SourceReader<TIn>? _reader;
     private ItemRunner<TIn, TOut>? _runner;
     private Exception? _fatal;
@@ -149,19 +151,83 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    private void RecordFinished(ReadOnlySpan<ItemOutcome<TIn, TOut>> outcomes)
+    private void RecordDuration(TimeSpan duration)
     {
-        if (StrategyMetrics.ItemsCompleted.Enabled || StrategyMetrics.ItemsFailed.Enabled || StrategyMetrics.ItemDuration.Enabled)
+        if (StrategyMetrics.ItemDuration.Enabled)
         {
-            var failed = 0;
-            foreach (ref readonly var outcome in outcomes)
+            StrategyMetrics.ItemDuration.Record(duration.TotalSeconds, _kindTag);
+        }
+    }
+
+    private void RecordFinished(int count, int failed)
+    {
+        if (StrategyMetrics.ItemsCompleted.Enabled)
+        {
+            StrategyMetrics.ItemsCompleted.Add(count - failed, _kindTag);
+        }
+
+        if (StrategyMetrics.ItemsFailed.Enabled && failed > 0)
+        {
+            StrategyMetrics.ItemsFailed.Add(failed, _kindTag);
+        }
+    }
+
+    /// <summary>Gives a thread lane an outbox the consumer can steal from; copy-on-write, since lanes are few.</summary>
+    private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
+    {
+        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>();
+        lock (_outboxLock)
+        {
+            _outboxes = [.. _outboxes, outbox];
+        }
+
+        return outbox;
+    }
+
+    /// <summary>
+    /// Before the consumer arms a wait (which costs a wake-up when lanes are fast), it spins briefly for what lanes
+    /// publish or hold; fast lanes then rarely need to wake it, and a slow run costs only this short spin per wait.
+    /// </summary>
+    private bool TrySpinForOutcomes(ref List<ItemOutcome<TIn, TOut>> batch)
+    {
+        var spinner = default(SpinWait);
+        while (!spinner.NextSpinWillYield)
+        {
+            if (_queue.HasPending || AnyOutboxHasItems())
             {
-                failed += outcome.Error is null ? 0 : 1;
-                StrategyMetrics.ItemDuration.Record(outcome.Duration.TotalSeconds, _kindTag);
+                _queue.TryTakeNow(ref batch);
+                DrainOutboxes(batch);
+                if (batch.Count > 0)
+                {
+                    return true;
+                }
             }
 
-            StrategyMetrics.ItemsCompleted.Add(outcomes.Length - failed, _kindTag);
-            StrategyMetrics.ItemsFailed.Add(failed, _kindTag);
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return false;
+    }
+
+    private bool AnyOutboxHasItems()
+    {
+        foreach (var outbox in Volatile.Read(ref _outboxes))
+        {
+            if (outbox.HasItems)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes what the thread lanes' outboxes hold; consumer only.</summary>
+    private void DrainOutboxes(List<ItemOutcome<TIn, TOut>> target)
+    {
+        foreach (var outbox in Volatile.Read(ref _outboxes))
+        {
+            outbox.DrainInto(target);
         }
     }
 

@@ -1,0 +1,97 @@
+namespace Concurrency.Strategies.Internal;
+
+/// <summary>
+/// A thread lane's outcomes on their way to the consumer: a single-producer (the lane) single-consumer (the run's
+/// consumer) ring. The lane adds each outcome as its item finishes, with one array store and one release write,
+/// and the consumer can always take it, so no outcome waits behind a slow item of the same chunk.
+/// </summary>
+/// <remarks>
+/// When the consumer lags a full ring behind, the lane links a ring twice the size and goes on there; the
+/// consumer finishes the old ring first, so order is kept. The run's window bounds how far anything can lag,
+/// so rings stop growing at that size and the steady state allocates nothing.
+/// </remarks>
+internal sealed class LaneOutbox<T>
+{
+    private const int InitialCapacity = 64;
+    private Ring _producerRing;
+    private Ring _consumerRing;
+    private long _cachedHead;
+
+    public LaneOutbox()
+    {
+        _producerRing = _consumerRing = new Ring(InitialCapacity);
+    }
+
+    /// <summary>Gets a racy hint that the consumer has something to take.</summary>
+    public bool HasItems
+    {
+        get
+        {
+            var ring = _consumerRing;
+            return Volatile.Read(ref ring.Tail) != Volatile.Read(ref ring.Head) || Volatile.Read(ref ring.Next) is not null;
+        }
+    }
+
+    /// <summary>Adds an outcome; lane thread only.</summary>
+    public void Add(in T outcome)
+    {
+        var ring = _producerRing;
+        var tail = ring.Tail;
+        if (tail - _cachedHead == ring.Slots.Length)
+        {
+            _cachedHead = Volatile.Read(ref ring.Head);
+            if (tail - _cachedHead == ring.Slots.Length)
+            {
+                var bigger = new Ring(ring.Slots.Length * 2);
+                bigger.Slots[0] = outcome;
+                bigger.Tail = 1;
+                Volatile.Write(ref ring.Next, bigger);
+                _producerRing = bigger;
+                _cachedHead = 0;
+                return;
+            }
+        }
+
+        ring.Slots[tail & (ring.Slots.Length - 1)] = outcome;
+        Volatile.Write(ref ring.Tail, tail + 1);
+    }
+
+    /// <summary>Moves every available outcome into <paramref name="target"/>; consumer only.</summary>
+    public void DrainInto(List<T> target)
+    {
+        while (true)
+        {
+            var ring = _consumerRing;
+            var head = ring.Head;
+            var tail = Volatile.Read(ref ring.Tail);
+            var mask = ring.Slots.Length - 1;
+            for (; head < tail; head++)
+            {
+                ref var slot = ref ring.Slots[head & mask];
+                target.Add(slot);
+                slot = default!;
+            }
+
+            Volatile.Write(ref ring.Head, head);
+            var next = Volatile.Read(ref ring.Next);
+            if (next is null)
+            {
+                return;
+            }
+
+            // The lane links the next ring only after its last write here; re-read the tail before moving on.
+            if (Volatile.Read(ref ring.Tail) == head)
+            {
+                _consumerRing = next;
+            }
+        }
+    }
+
+    private sealed class Ring(int capacity)
+    {
+        public readonly T[] Slots = new T[capacity];
+        public long Tail;
+        public long Head;
+        public Ring? Next;
+    }
+}
