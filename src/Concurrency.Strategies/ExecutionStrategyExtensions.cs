@@ -90,7 +90,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, items, work, options, cancellationToken);
+        return MapCore(strategy.RunAsync(items, work, MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -99,7 +99,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, new SyncSource<TIn>(items), work, options, cancellationToken);
+        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), work, MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -108,7 +108,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -117,7 +117,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -126,7 +126,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, items, Adapt(work), options, cancellationToken);
+        return MapCore(strategy.RunAsync(items, Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -135,7 +135,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy, items, Adapt(work), options, cancellationToken);
+        return MapCore(strategy.RunAsync(items, Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     // ---- ForEachAsync: side effects, fail-fast ----------------------------------------------------------------
@@ -156,7 +156,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, items, Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -165,7 +165,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -174,7 +174,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -183,7 +183,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -192,7 +192,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, items, Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -201,7 +201,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy, items, Adapt(work), options, cancellationToken);
+        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
     }
 
     // ---- InvokeAsync: one item -------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, work);
-        return InvokeCore(strategy, item, work, options, cancellationToken);
+        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), work, options, cancellationToken));
     }
 
     /// <inheritdoc cref="InvokeAsync{TIn, TOut}(IExecutionStrategy, TIn, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -229,7 +229,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, work);
-        return InvokeCore(strategy, item, Adapt(work), options, cancellationToken);
+        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), Adapt(work), options, cancellationToken));
     }
 
     /// <inheritdoc cref="InvokeAsync{TIn, TOut}(IExecutionStrategy, TIn, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -238,39 +238,38 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, work);
-        return InvokeCore(strategy, item, Adapt(work), options, cancellationToken);
+        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), Adapt(work), options, cancellationToken));
     }
 
     // ---- the private cores -----------------------------------------------------------------------------------
 
+    // The public overloads call RunAsync before entering these async cores, so bad options and a disposed
+    // strategy throw at the call, like every other argument error.
+    private static RunOptions MapOptions(RunOptions? options) => (options ?? new RunOptions()) with { Ordered = true, FailFast = true };
+
+    private static RunOptions ForEachOptions(RunOptions? options) => (options ?? new RunOptions()) with { FailFast = true };
+
     private static async IAsyncEnumerable<TOut> MapCore<TIn, TOut>(
-        IExecutionStrategy strategy, IAsyncEnumerable<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work,
-        RunOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IAsyncEnumerable<ItemOutcome<TIn, TOut>> outcomes, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var failFast = (options ?? new RunOptions()) with { Ordered = true, FailFast = true };
-        await foreach (var outcome in strategy.RunAsync(items, work, failFast, cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in outcomes.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             ThrowIfFailed(outcome);
             yield return outcome.Result!;
         }
     }
 
-    private static async Task ForEachCore<TIn>(
-        IExecutionStrategy strategy, IAsyncEnumerable<TIn> items, Func<TIn, CancellationToken, ValueTask<bool>> work,
-        RunOptions? options, CancellationToken cancellationToken)
+    private static async Task ForEachCore<TIn>(IAsyncEnumerable<ItemOutcome<TIn, bool>> outcomes)
     {
-        var failFast = (options ?? new RunOptions()) with { FailFast = true };
-        await foreach (var outcome in strategy.RunAsync(items, work, failFast, cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in outcomes.ConfigureAwait(false))
         {
             ThrowIfFailed(outcome);
         }
     }
 
-    private static async Task<TOut> InvokeCore<TIn, TOut>(
-        IExecutionStrategy strategy, TIn item, Func<TIn, CancellationToken, ValueTask<TOut>> work,
-        RunOptions? options, CancellationToken cancellationToken)
+    private static async Task<TOut> InvokeCore<TIn, TOut>(IExecutionStrategy strategy, IAsyncEnumerable<ItemOutcome<TIn, TOut>> outcomes)
     {
-        await foreach (var outcome in strategy.RunAsync(new SyncSource<TIn>([item]), work, options, cancellationToken).ConfigureAwait(false))
+        await foreach (var outcome in outcomes.ConfigureAwait(false))
         {
             ThrowIfFailed(outcome);
             return outcome.Result!;

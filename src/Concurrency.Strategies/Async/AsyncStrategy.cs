@@ -32,7 +32,7 @@ public sealed class AsyncStrategy : IExecutionStrategy, IDisposable
     /// <exception cref="ArgumentException"><paramref name="options"/> holds an invalid value; the message names it.</exception>
     public AsyncStrategy(AsyncStrategyOptions options, ILogger<AsyncStrategy>? logger = null, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        Guard.NotNull(options, "Pass new AsyncStrategyOptions() for the defaults, or use the parameterless constructor.");
         OptionsValidation.ThrowIfInvalid(options.Validate("AsyncStrategyOptions."), nameof(options));
         _options = options.Clone();
         _core = new StrategyCore(

@@ -34,7 +34,7 @@ public sealed class ThreadStrategy : IExecutionStrategy, IDisposable
     /// <exception cref="ArgumentException"><paramref name="options"/> holds an invalid value; the message names it.</exception>
     public ThreadStrategy(ThreadStrategyOptions options, ILogger<ThreadStrategy>? logger = null, TimeProvider? timeProvider = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        Guard.NotNull(options, "Pass new ThreadStrategyOptions() for the defaults, or use the parameterless constructor.");
         OptionsValidation.ThrowIfInvalid(options.Validate("ThreadStrategyOptions."), nameof(options));
         _options = options.Clone();
         ILogger log = logger ?? (ILogger)NullLogger.Instance;

@@ -19,6 +19,9 @@ public sealed class ThreadStrategyOptions
     /// <value>Defaults to 100 milliseconds.</value>
     public TimeSpan ProgressInterval { get; set; } = RunDefaults.ProgressInterval;
 
+    /// <summary>The longest finite wait a monitor accepts.</summary>
+    private static readonly TimeSpan MaxIdleTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
     internal ThreadStrategyOptions Clone() => (ThreadStrategyOptions)MemberwiseClone();
 
     internal IEnumerable<string> Validate(string prefix)
@@ -28,9 +31,9 @@ public sealed class ThreadStrategyOptions
             yield return error;
         }
 
-        if (IdleTimeout < TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan)
+        if (IdleTimeout != Timeout.InfiniteTimeSpan && (IdleTimeout < TimeSpan.Zero || IdleTimeout > MaxIdleTimeout))
         {
-            yield return $"{prefix}IdleTimeout must be zero or positive (or Timeout.InfiniteTimeSpan to keep threads forever); got {IdleTimeout}.";
+            yield return $"{prefix}IdleTimeout must be between zero and {MaxIdleTimeout} (or Timeout.InfiniteTimeSpan to keep threads until disposal); got {IdleTimeout}.";
         }
 
         if (ProgressInterval <= TimeSpan.Zero)

@@ -1,0 +1,789 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Concurrency.Strategies.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+using Polly;
+using Polly.Retry;
+using static Concurrency.Strategies.Tests.Support.TestSupport;
+
+namespace Concurrency.Strategies.Tests.Contract;
+
+/// <summary>
+/// The semantics every <see cref="IExecutionStrategy"/> obeys (DESIGN.md, "Semantics every strategy obeys"),
+/// proven once and run against each strategy by a subclass.
+/// </summary>
+public abstract class ExecutionStrategyContractTests
+{
+    /// <summary>Creates the strategy under test; the test disposes it.</summary>
+    protected abstract IExecutionStrategy CreateStrategy(int maxConcurrency, TimeProvider? timeProvider = null);
+
+    /// <summary>The documented bound on items pulled from the source and not yet taken by the consumer.</summary>
+    protected abstract long MaxOutstanding(int maxConcurrency);
+
+    /// <summary>Asserts that a disposed strategy left no worker (thread, process) behind.</summary>
+    protected virtual void AssertNoWorkersLeft(IExecutionStrategy disposed)
+    {
+    }
+
+    [Fact]
+    public async Task RunAsync_TenThousandItemsWithRandomDelays_YieldsExactlyOneOutcomePerItem()
+    {
+        await using var strategy = CreateStrategy(8);
+        var items = Enumerable.Range(0, 10_000).ToArray();
+
+        var outcomes = await strategy.RunAsync(items, async (x, ct) =>
+        {
+            switch (Hash(x) % 20)
+            {
+                case 0:
+                    await Task.Delay(1, ct);
+                    break;
+                case < 8:
+                    await Task.Yield();
+                    break;
+                default:
+                    Thread.SpinWait(Hash(x) % 200);
+                    break;
+            }
+
+            return x * 2L;
+        }).CollectAsync();
+
+        outcomes.Should().HaveCount(items.Length);
+        outcomes.Select(o => o.Index).Should().OnlyHaveUniqueItems().And.BeEquivalentTo(Enumerable.Range(0, items.Length).Select(i => (long)i));
+        outcomes.Should().OnlyContain(o => o.Succeeded && o.Item == o.Index && o.Result == 2 * o.Item && o.Attempts == 1 && o.Duration >= TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task RunAsync_SynchronousSourceAndWork_YieldsEveryResult()
+    {
+        await using var strategy = CreateStrategy(3);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 5_000), x => x + 1).CollectAsync();
+
+        outcomes.Select(o => o.Result).Should().BeEquivalentTo(Enumerable.Range(1, 5_000));
+    }
+
+    [Fact]
+    public async Task RunAsync_InFlight_NeverExceedsCapAndReachesIt()
+    {
+        const int Cap = 4;
+        await using var strategy = CreateStrategy(Cap);
+        var tracker = new WorkTracker();
+        var capReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 200), async (x, ct) =>
+        {
+            if (tracker.Enter() == Cap)
+            {
+                capReached.TrySetResult();
+            }
+
+            try
+            {
+                // The first items hold their slots until the cap is reached, so reaching it is certain, not luck.
+                if (x < Cap)
+                {
+                    await capReached.Task.WaitAsync(HangGuard, ct);
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+
+                return x;
+            }
+            finally
+            {
+                tracker.Exit();
+            }
+        }).CollectAsync();
+
+        outcomes.Should().HaveCount(200).And.OnlyContain(o => o.Succeeded);
+        tracker.MaxRunning.Should().Be(Cap);
+        strategy.MaxConcurrency.Should().BeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task RunAsync_RunOptionsMaxConcurrency_OverridesTheStrategyDefault()
+    {
+        await using var strategy = CreateStrategy(8);
+        var tracker = new WorkTracker();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 300), async (x, ct) =>
+        {
+            tracker.Enter();
+            await Task.Yield();
+            tracker.Exit();
+            return x;
+        }, new RunOptions { MaxConcurrency = 2 }).CollectAsync();
+
+        outcomes.Should().HaveCount(300);
+        tracker.MaxRunning.Should().BeInRange(1, 2);
+    }
+
+    [Fact]
+    public async Task RunAsync_InfiniteSynchronousSource_PullsLazilyWithinBoundedReadAhead()
+    {
+        const int Cap = 4;
+        await using var strategy = CreateStrategy(Cap);
+        long pulled = 0;
+        var sourceDisposed = false;
+        IEnumerable<int> Infinite()
+        {
+            try
+            {
+                for (var i = 0; ; i++)
+                {
+                    Interlocked.Increment(ref pulled);
+                    yield return i;
+                }
+            }
+            finally
+            {
+                sourceDisposed = true;
+            }
+        }
+
+        var consumed = 0L;
+        var worstLead = 0L;
+        await foreach (var outcome in strategy.RunAsync(Infinite(), x => x))
+        {
+            consumed++;
+            worstLead = Math.Max(worstLead, Interlocked.Read(ref pulled) - consumed);
+            if (consumed == 20_000)
+            {
+                break;
+            }
+        }
+
+        worstLead.Should().BeLessThanOrEqualTo(MaxOutstanding(Cap));
+        sourceDisposed.Should().BeTrue("ending the enumeration disposes the source");
+        var pulledAtEnd = Interlocked.Read(ref pulled);
+        pulledAtEnd.Should().BeLessThanOrEqualTo(consumed + MaxOutstanding(Cap));
+    }
+
+    [Fact]
+    public async Task RunAsync_InfiniteAsynchronousSource_PullsLazilyWithinBoundedReadAhead()
+    {
+        const int Cap = 3;
+        await using var strategy = CreateStrategy(Cap);
+        long pulled = 0;
+        async IAsyncEnumerable<int> Infinite()
+        {
+            for (var i = 0; ; i++)
+            {
+                if (i % 16 == 0)
+                {
+                    await Task.Yield();
+                }
+
+                Interlocked.Increment(ref pulled);
+                yield return i;
+            }
+        }
+
+        var consumed = 0L;
+        var worstLead = 0L;
+        await foreach (var outcome in strategy.RunAsync(Infinite(), async (x, ct) => { await Task.Yield(); return x; }))
+        {
+            consumed++;
+            worstLead = Math.Max(worstLead, Interlocked.Read(ref pulled) - consumed);
+            if (consumed == 3_000)
+            {
+                break;
+            }
+        }
+
+        worstLead.Should().BeLessThanOrEqualTo(MaxOutstanding(Cap));
+    }
+
+    [Fact]
+    public async Task RunAsync_Ordered_YieldsInInputOrder()
+    {
+        await using var strategy = CreateStrategy(6);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 2_000), async (x, ct) =>
+        {
+            if (Hash(x) % 10 == 0)
+            {
+                await Task.Delay(1, ct);
+            }
+            else if (Hash(x) % 3 == 0)
+            {
+                await Task.Yield();
+            }
+
+            return x;
+        }, new RunOptions { Ordered = true }).CollectAsync();
+
+        outcomes.Select(o => o.Index).Should().Equal(Enumerable.Range(0, 2_000).Select(i => (long)i));
+        outcomes.Select(o => o.Result).Should().Equal(Enumerable.Range(0, 2_000));
+    }
+
+    [Fact]
+    public async Task RunAsync_Unordered_YieldsInCompletionOrder()
+    {
+        await using var strategy = CreateStrategy(2);
+        var secondSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var order = new List<long>();
+        await foreach (var outcome in strategy.RunAsync(new[] { 0, 1 }, async (x, ct) =>
+        {
+            if (x == 0)
+            {
+                // Item 0 finishes only after the consumer has seen item 1: completion order, streamed.
+                await secondSeen.Task.WaitAsync(HangGuard, ct);
+            }
+
+            return x;
+        }))
+        {
+            order.Add(outcome.Index);
+            secondSeen.TrySetResult();
+        }
+
+        order.Should().Equal(1, 0);
+    }
+
+    [Fact]
+    public async Task RunAsync_SlowItemAfterManyTinyOnes_EarlierOutcomesArriveBeforeItFinishes()
+    {
+        // One lane, so tiny items travel in chunks; the last item waits until the consumer has seen the one
+        // before it. An outcome held back until its chunk ends would deadlock here (the hang guard fails it).
+        const int Count = 5_000;
+        await using var strategy = CreateStrategy(1);
+        var previousSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var seen = 0;
+        await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, Count), (x, ct) =>
+        {
+            if (x == Count - 1)
+            {
+                previousSeen.Task.Wait(HangGuard, ct).Should().BeTrue("the outcome of item {0} must reach the consumer while item {1} runs", Count - 2, Count - 1);
+            }
+
+            return x;
+        }))
+        {
+            seen++;
+            if (outcome.Index == Count - 2)
+            {
+                previousSeen.TrySetResult();
+            }
+        }
+
+        seen.Should().Be(Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkThrows_FailureIsAnOutcomeAndRunContinues()
+    {
+        await using var strategy = CreateStrategy(4);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 300), async (x, ct) =>
+        {
+            if (x % 3 == 0)
+            {
+                throw new InvalidOperationException($"item {x} failed synchronously");
+            }
+
+            await Task.Yield();
+            if (x % 3 == 1)
+            {
+                throw new FormatException($"item {x} failed after an await");
+            }
+
+            return x;
+        }).CollectAsync();
+
+        outcomes.Should().HaveCount(300);
+        var byIndex = outcomes.ToDictionary(o => o.Index);
+        for (var x = 0; x < 300; x++)
+        {
+            var outcome = byIndex[x];
+            switch (x % 3)
+            {
+                case 0:
+                    outcome.Error.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be($"item {x} failed synchronously");
+                    outcome.Result.Should().Be(default);
+                    break;
+                case 1:
+                    outcome.Error.Should().BeOfType<FormatException>().Which.Message.Should().Be($"item {x} failed after an await");
+                    break;
+                default:
+                    outcome.Succeeded.Should().BeTrue();
+                    outcome.Result.Should().Be(x);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task MapAsync_ItemFails_ThrowsThatFailureAndCancelsTheRest()
+    {
+        await using var strategy = CreateStrategy(4);
+        var tracker = new WorkTracker();
+        var cancelledItems = 0;
+
+        var results = new List<int>();
+        var act = async () =>
+        {
+            await foreach (var result in strategy.MapAsync(Enumerable.Range(0, 10_000), async (x, ct) =>
+            {
+                tracker.Enter();
+                try
+                {
+                    if (x == 50)
+                    {
+                        throw new InvalidOperationException("item 50 failed");
+                    }
+
+                    if (x > 50)
+                    {
+                        try
+                        {
+                            await Task.Delay(Timeout.Infinite, ct);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            Interlocked.Increment(ref cancelledItems);
+                            throw;
+                        }
+                    }
+
+                    return x;
+                }
+                finally
+                {
+                    tracker.Exit();
+                }
+            }))
+            {
+                results.Add(result);
+            }
+        };
+
+        (await act.Should().ThrowExactlyAsync<InvalidOperationException>()).WithMessage("item 50 failed");
+        tracker.Running.Should().Be(0, "no work may still run once MapAsync has thrown");
+        tracker.Started.Should().BeLessThan(10_000, "the failure cancels the rest");
+        results.Should().Equal(Enumerable.Range(0, results.Count), "results come in input order");
+        results.Count.Should().BeLessThanOrEqualTo(50);
+    }
+
+    [Fact]
+    public async Task MapAsync_AllSucceed_YieldsResultsInInputOrder()
+    {
+        await using var strategy = CreateStrategy(5);
+
+        var results = await strategy.MapAsync(RangeAsync(0, 500), async (x, ct) =>
+        {
+            if (Hash(x) % 4 == 0)
+            {
+                await Task.Yield();
+            }
+
+            return x * x;
+        }).CollectAsync();
+
+        results.Should().Equal(Enumerable.Range(0, 500).Select(x => x * x));
+    }
+
+    [Fact]
+    public async Task ForEachAsync_ItemFails_ThrowsThatFailureAndCancelsTheRest()
+    {
+        await using var strategy = CreateStrategy(4);
+        var tracker = new WorkTracker();
+
+        var act = () => strategy.ForEachAsync(Enumerable.Range(0, 10_000), async (x, ct) =>
+        {
+            tracker.Enter();
+            try
+            {
+                if (x == 20)
+                {
+                    throw new ArgumentException("item 20 is bad");
+                }
+
+                if (x > 20)
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+            }
+            finally
+            {
+                tracker.Exit();
+            }
+        });
+
+        (await act.Should().ThrowExactlyAsync<ArgumentException>()).WithMessage("item 20 is bad");
+        tracker.Running.Should().Be(0);
+        tracker.Started.Should().BeLessThan(10_000);
+    }
+
+    [Fact]
+    public async Task ForEachAsync_AllSucceed_RunsEveryItemOnce()
+    {
+        await using var strategy = CreateStrategy(3);
+        var seen = new ConcurrentDictionary<int, int>();
+
+        await strategy.ForEachAsync(Enumerable.Range(0, 1_000), x => { seen.AddOrUpdate(x, 1, (_, n) => n + 1); });
+
+        seen.Should().HaveCount(1_000).And.OnlyContain(p => p.Value == 1);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_OneItem_ReturnsItsResultOrThrowsItsException()
+    {
+        await using var strategy = CreateStrategy(2);
+
+        (await strategy.InvokeAsync(21, x => x * 2)).Should().Be(42);
+        var act = () => strategy.InvokeAsync<int, int>(1, x => throw new NotSupportedException("no"));
+        (await act.Should().ThrowExactlyAsync<NotSupportedException>()).WithMessage("no");
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledMidRun_ThrowsAndLeavesNoWorkRunning()
+    {
+        var strategy = CreateStrategy(4);
+        var tracker = new WorkTracker();
+        using var cts = new CancellationTokenSource();
+
+        var consumed = 0;
+        var act = async () =>
+        {
+            await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
+            {
+                tracker.Enter();
+                try
+                {
+                    // Two items hold their lanes until cancelled; the other lanes keep the run going.
+                    if (x is 3 or 103)
+                    {
+                        await Task.Delay(Timeout.Infinite, ct);
+                    }
+
+                    await Task.Yield();
+                    return x;
+                }
+                finally
+                {
+                    tracker.Exit();
+                }
+            }, cancellationToken: cts.Token))
+            {
+                if (++consumed == 200)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        };
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        tracker.Running.Should().Be(0, "the enumeration ends only after running work has returned");
+        await strategy.DisposeAsync();
+        AssertNoWorkersLeft(strategy);
+    }
+
+    [Fact]
+    public async Task RunAsync_TokenAlreadyCancelled_ThrowsWithoutRunningAnything()
+    {
+        await using var strategy = CreateStrategy(2);
+        var tracker = new WorkTracker();
+
+        var act = () => strategy.RunAsync(Enumerable.Range(0, 10), x => { tracker.Enter(); return x; }, cancellationToken: new CancellationToken(true)).CollectAsync();
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        tracker.Started.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task RunAsync_EnumeratorTokenCancelled_ThrowsAndLeavesNoWorkRunning()
+    {
+        await using var strategy = CreateStrategy(3);
+        var tracker = new WorkTracker();
+        using var cts = new CancellationTokenSource();
+
+        var act = async () =>
+        {
+            await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
+            {
+                tracker.Enter();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                    return x;
+                }
+                finally
+                {
+                    tracker.Exit();
+                }
+            }).WithCancellation(cts.Token))
+            {
+            }
+        };
+
+        var running = act();
+        SpinWait.SpinUntil(() => tracker.Running == 3, HangGuard).Should().BeTrue();
+        await cts.CancelAsync();
+        await running.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+        tracker.Running.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task RunAsync_ConsumerBreaksEarly_StopsPullingAndLeavesNoWorkRunning()
+    {
+        await using var strategy = CreateStrategy(4);
+        var tracker = new WorkTracker();
+
+        await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
+        {
+            tracker.Enter();
+            try
+            {
+                await Task.Yield();
+                return x;
+            }
+            finally
+            {
+                tracker.Exit();
+            }
+        }))
+        {
+            if (outcome.Index >= 100)
+            {
+                break;
+            }
+        }
+
+        tracker.Running.Should().Be(0);
+        var started = tracker.Started;
+        started.Should().BeLessThanOrEqualTo((int)(200 + MaxOutstanding(4)));
+    }
+
+    [Fact]
+    public async Task RunAsync_ItemTimeout_FailsSlowItemWithTimeoutAndRunGoesOn()
+    {
+        var time = new FakeTimeProvider();
+        await using var strategy = CreateStrategy(2, time);
+        var slowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new RunOptions { ItemTimeout = TimeSpan.FromSeconds(5) };
+
+        var advance = Task.Run(async () =>
+        {
+            await slowStarted.Task.WaitAsync(HangGuard);
+            time.Advance(TimeSpan.FromSeconds(6));
+        });
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 20), async (x, ct) =>
+        {
+            if (x == 3)
+            {
+                slowStarted.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            return x;
+        }, options).CollectAsync();
+        await advance;
+
+        outcomes.Should().HaveCount(20);
+        var slow = outcomes.Single(o => o.Index == 3);
+        slow.Error.Should().BeOfType<TimeoutException>()
+            .Which.Message.Should().Contain("Item 3").And.Contain("ItemTimeout").And.Contain("00:00:05");
+        slow.Error!.InnerException.Should().BeAssignableTo<OperationCanceledException>();
+        outcomes.Where(o => o.Index != 3).Should().OnlyContain(o => o.Succeeded && o.Result == o.Item);
+    }
+
+    [Fact]
+    public async Task RunAsync_RetryPipeline_RetriesAndCountsAttempts()
+    {
+        await using var strategy = CreateStrategy(4);
+        var tries = new ConcurrentDictionary<int, int>();
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.Zero,
+                ShouldHandle = new PredicateBuilder().Handle<InvalidOperationException>(),
+            })
+            .Build();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 21), (x, ct) =>
+        {
+            var attempt = tries.AddOrUpdate(x, 1, (_, n) => n + 1);
+            if (x == 20 || attempt <= x % 4)
+            {
+                throw new InvalidOperationException($"item {x} attempt {attempt}");
+            }
+
+            return ValueTask.FromResult(x);
+        }, new RunOptions { Resilience = pipeline }).CollectAsync();
+
+        outcomes.Should().HaveCount(21);
+        foreach (var outcome in outcomes.Where(o => o.Index < 20))
+        {
+            outcome.Succeeded.Should().BeTrue();
+            outcome.Attempts.Should().Be((int)(outcome.Index % 4) + 1);
+        }
+
+        var hopeless = outcomes.Single(o => o.Index == 20);
+        hopeless.Attempts.Should().Be(4);
+        hopeless.Error.Should().BeOfType<InvalidOperationException>().Which.Message.Should().Be("item 20 attempt 4");
+    }
+
+    [Fact]
+    public async Task RunAsync_Progress_ReportsAreThrottledMonotonicAndTheFinalOneIsExact()
+    {
+        var time = new FakeTimeProvider();
+        await using var strategy = CreateStrategy(4, time);
+        var progress = new RecordingProgress();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 100).ToList(), async (x, ct) =>
+        {
+            // Each item moves the fake clock on by 30 ms, so ~3 s pass and the 100 ms throttle bites.
+            time.Advance(TimeSpan.FromMilliseconds(30));
+            await Task.Yield();
+            if (x % 10 == 0)
+            {
+                throw new InvalidOperationException("tenth");
+            }
+
+            return x;
+        }, new RunOptions { Progress = progress }).CollectAsync();
+
+        outcomes.Should().HaveCount(100);
+        var reports = progress.Reports;
+        reports.Count.Should().BeInRange(3, 60, "reports are throttled to one per 100 ms of a ~3 s run, plus a first and a last");
+        reports[0].Completed.Should().Be(0);
+        reports.Select(r => r.Completed).Should().BeInAscendingOrder();
+        reports.Select(r => r.Failed).Should().BeInAscendingOrder();
+        reports.Select(r => r.Elapsed).Should().BeInAscendingOrder();
+        reports.Should().OnlyContain(r => r.Failed <= r.Completed && r.InFlight >= 0 && r.InFlight <= 4 && r.Total == 100);
+        var last = reports[^1];
+        last.Should().Be(new RunProgress(100, 10, 0, 100, last.Elapsed, TimeSpan.Zero));
+        last.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(3_000));
+        reports.Where(r => r.Completed > 0 && r.Completed < 100).Should().OnlyContain(r => r.EstimatedRemaining > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task RunAsync_ProgressWithUnknownTotal_HasNoTotalOrEstimateUnlessHinted()
+    {
+        await using var strategy = CreateStrategy(2);
+        var unknown = new RecordingProgress();
+        var hinted = new RecordingProgress();
+
+        await strategy.RunAsync(RangeAsync(0, 50), x => x, new RunOptions { Progress = unknown }).CollectAsync();
+        await strategy.RunAsync(RangeAsync(0, 50), x => x, new RunOptions { Progress = hinted, TotalCount = 50 }).CollectAsync();
+
+        unknown.Reports.Should().OnlyContain(r => r.Total == null && r.EstimatedRemaining == null);
+        unknown.Reports[^1].Completed.Should().Be(50);
+        hinted.Reports.Should().OnlyContain(r => r.Total == 50);
+        hinted.Reports[^1].EstimatedRemaining.Should().Be(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task RunAsync_SourceThrows_EnumerationThrowsTheSourceErrorAndNoWorkIsLeft()
+    {
+        await using var strategy = CreateStrategy(3);
+        var tracker = new WorkTracker();
+        IEnumerable<int> Broken()
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                yield return i;
+            }
+
+            throw new IOException("source broke after 100 items");
+        }
+
+        var act = () => strategy.RunAsync(Broken(), async (x, ct) =>
+        {
+            tracker.Enter();
+            await Task.Yield();
+            tracker.Exit();
+            return x;
+        }).CollectAsync();
+
+        (await act.Should().ThrowExactlyAsync<IOException>()).WithMessage("source broke after 100 items");
+        tracker.Running.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task RunAsync_EnumeratedTwice_RunsTheWorkTwice()
+    {
+        await using var strategy = CreateStrategy(2);
+        var calls = 0;
+        var outcomes = strategy.RunAsync(Enumerable.Range(0, 10), x => Interlocked.Increment(ref calls));
+
+        (await outcomes.CollectAsync()).Should().HaveCount(10);
+        (await outcomes.CollectAsync()).Should().HaveCount(10);
+        calls.Should().Be(20);
+    }
+
+    [Fact]
+    public async Task RunAsync_EmptySource_CompletesWithNoOutcomes()
+    {
+        await using var strategy = CreateStrategy(2);
+
+        (await strategy.RunAsync(Array.Empty<int>(), x => x).CollectAsync()).Should().BeEmpty();
+        (await strategy.RunAsync(RangeAsync(0, 0), x => x).CollectAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RunAsync_AfterDispose_ThrowsObjectDisposedAtOnce()
+    {
+        var strategy = CreateStrategy(2);
+        await strategy.DisposeAsync();
+
+        var act = () => strategy.RunAsync(Enumerable.Range(0, 3), x => x);
+
+        act.Should().ThrowExactly<ObjectDisposedException>().Which.Message.Should().Contain("create a new one");
+        await strategy.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DisposeAsync_DuringRun_CancelsWorkAndEndsTheEnumeration()
+    {
+        var strategy = CreateStrategy(3);
+        var tracker = new WorkTracker();
+
+        var run = strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
+        {
+            tracker.Enter();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+                return x;
+            }
+            finally
+            {
+                tracker.Exit();
+            }
+        }).CollectAsync();
+        SpinWait.SpinUntil(() => tracker.Running == 3, HangGuard).Should().BeTrue();
+
+        await strategy.DisposeAsync();
+
+        (await run.Invoking(r => r).Should().ThrowExactlyAsync<ObjectDisposedException>()).Which.Message.Should().Contain("disposed while this run was in progress");
+        tracker.Running.Should().Be(0);
+        AssertNoWorkersLeft(strategy);
+    }
+
+    [Fact]
+    public async Task RunAsync_WithActivityListener_WorkRunsInsideTheRunActivity()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == Telemetry.ConcurrencyStrategiesTelemetry.ActivitySourceName || s.Name == "contract-tests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var testSource = new ActivitySource("contract-tests");
+        using var parent = testSource.StartActivity("parent");
+        await using var strategy = CreateStrategy(2);
+
+        var seen = await strategy.MapAsync(Enumerable.Range(0, 8), x => (Activity.Current?.OperationName, Activity.Current?.Parent?.OperationName)).CollectAsync();
+
+        seen.Should().OnlyContain(s => s.Item1 == "concurrency.strategies.run" && s.Item2 == "parent");
+    }
+}
