@@ -28,8 +28,8 @@ internal sealed partial class Run<TIn, TOut>
         Log.RunStarted(Logger, _settings.Kind, _settings.MaxConcurrency, _settings.Ordered);
         try
         {
-            Start(enumeratorToken);
             Report(started, force: true);
+            Start(enumeratorToken);
             var batch = new List<ItemOutcome<TIn, TOut>>();
             var reorder = _settings.Ordered ? new Dictionary<long, ItemOutcome<TIn, TOut>>() : null;
             var nextInOrder = 0L;

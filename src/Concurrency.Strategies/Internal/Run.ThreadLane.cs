@@ -34,7 +34,7 @@ internal sealed partial class Run<TIn, TOut>
         {
             while (!Token.IsCancellationRequested)
             {
-                var granted = _gate.Acquire(sizer.Next);
+                var granted = _gate.Acquire(sizer.Next, minimum: _settings.ChunkSize ?? 1);
                 if (granted == 0)
                 {
                     break;

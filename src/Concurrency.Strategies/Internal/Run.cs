@@ -99,7 +99,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         do
         {
             started = Volatile.Read(ref _lanesStarted);
-            if (started >= _settings.MaxConcurrency || _reader!.Exhausted || Token.IsCancellationRequested)
+            if (started >= _settings.MaxConcurrency || _reader!.Exhausted || _reader.Pulled >= _settings.SourceCount || Token.IsCancellationRequested)
             {
                 return;
             }

@@ -60,9 +60,9 @@ internal sealed class StrategyCore : IAsyncDisposable
         Guard.NotNull(work, Guard.WorkFix);
         ThrowIfDisposed();
         var settings = _resolve(options ?? Empty, MaxConcurrency);
-        if (settings.TotalCount is null && items is SyncSource<TIn> { KnownCount: { } count })
+        if (items is SyncSource<TIn> { KnownCount: { } count })
         {
-            settings = settings with { TotalCount = count };
+            settings = settings with { TotalCount = settings.TotalCount ?? count, SourceCount = count };
         }
 
         return new RunEnumerable<TIn, TOut>(this, settings, items, work, cancellationToken);

@@ -18,8 +18,11 @@ internal sealed class WindowGate
 
     public int Capacity { get; }
 
-    /// <summary>Blocks until room for at least one item; returns how many were granted, 0 once closed.</summary>
-    public int Acquire(int wanted)
+    /// <summary>
+    /// Blocks until there is room for <paramref name="minimum"/> items (1 for automatic chunks, the whole chunk for a
+    /// fixed <see cref="RunOptions.BatchSize"/>); grants up to <paramref name="wanted"/>, or 0 once closed.
+    /// </summary>
+    public int Acquire(int wanted, int minimum)
     {
         lock (_lock)
         {
@@ -30,10 +33,9 @@ internal sealed class WindowGate
                     return 0;
                 }
 
-                var granted = GrantLocked(wanted);
-                if (granted > 0)
+                if (Capacity - (int)(_admitted - _released) >= Math.Min(minimum, Capacity))
                 {
-                    return granted;
+                    return GrantLocked(wanted);
                 }
 
                 _blockedWaiters++;

@@ -774,7 +774,7 @@ public abstract class ExecutionStrategyContractTests
     {
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == Telemetry.ConcurrencyStrategiesTelemetry.ActivitySourceName || s.Name == "contract-tests",
+            ShouldListenTo = s => s.Name == global::Concurrency.Strategies.Telemetry.ConcurrencyStrategiesTelemetry.ActivitySourceName || s.Name == "contract-tests",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
         ActivitySource.AddActivityListener(listener);
