@@ -7,7 +7,7 @@ namespace Concurrency.Strategies.Threading;
 public sealed class ThreadStrategyOptions
 {
     /// <summary>Gets or sets the number of dedicated worker threads a run uses at most, and so the items in flight.</summary>
-    /// <value>Defaults to 16: blocking I/O scales past the core count. For CPU-bound work use <see cref="Environment.ProcessorCount"/>.</value>
+    /// <value>Defaults to 8 per core (16 on 2 cores; at least 8, at most 256): blocking I/O scales past the core count. For CPU-bound work use <see cref="Environment.ProcessorCount"/>.</value>
     [Range(1, ThreadConstants.MaxConcurrencyLimit)]
     public int MaxConcurrency { get; set; } = ThreadConstants.DefaultMaxConcurrency;
 

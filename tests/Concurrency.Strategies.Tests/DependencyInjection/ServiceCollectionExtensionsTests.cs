@@ -31,7 +31,7 @@ public sealed class ServiceCollectionExtensionsTests
         var async = provider.GetRequiredService<AsyncStrategy>();
 
         thread.Kind.Should().Be(StrategyKind.Thread);
-        thread.MaxConcurrency.Should().Be(16);
+        thread.MaxConcurrency.Should().Be(Math.Clamp(8 * Environment.ProcessorCount, 8, 256), "the documented default is 8 threads per core");
         async.Kind.Should().Be(StrategyKind.Async);
         async.MaxConcurrency.Should().Be(100);
         provider.GetRequiredService<TimeProvider>().Should().BeSameAs(TimeProvider.System);
