@@ -38,7 +38,8 @@ internal sealed class ItemRunner<TIn, TOut>
     {
         if (!IsPlain)
         {
-            var pending = RunAsync(item, index);
+            // Blocking mode completes synchronously: every attempt, retry delays included, stays on this thread.
+            var pending = RunWithPoliciesAsync(item, index, blocking: true);
             var outcome = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
             end = Stopwatch.GetTimestamp();
             return outcome;
@@ -46,8 +47,7 @@ internal sealed class ItemRunner<TIn, TOut>
 
         try
         {
-            var pending = _work(item, _runToken);
-            var result = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+            var result = Block(_work(item, _runToken));
             end = Stopwatch.GetTimestamp();
             return new(index, item, result, null, Stopwatch.GetElapsedTime(start, end), 1);
         }
@@ -58,8 +58,14 @@ internal sealed class ItemRunner<TIn, TOut>
         }
     }
 
-    /// <summary>Runs an item with its timeout and resilience pipeline.</summary>
-    public async ValueTask<ItemOutcome<TIn, TOut>> RunAsync(TIn item, long index)
+    /// <summary>Runs an item with its timeout and resilience pipeline, asynchronously (async lanes).</summary>
+    public ValueTask<ItemOutcome<TIn, TOut>> RunAsync(TIn item, long index) => RunWithPoliciesAsync(item, index, blocking: false);
+
+    /// <summary>
+    /// Runs an item with its timeout and resilience pipeline. With <paramref name="blocking"/> it uses Polly's
+    /// synchronous execution and blocks on the work, so it never yields the calling dedicated thread to the pool.
+    /// </summary>
+    private async ValueTask<ItemOutcome<TIn, TOut>> RunWithPoliciesAsync(TIn item, long index, bool blocking)
     {
         var start = Stopwatch.GetTimestamp();
         CancellationTokenSource? timeoutSource = null;
@@ -78,7 +84,11 @@ internal sealed class ItemRunner<TIn, TOut>
             TOut result;
             if (attempt is null)
             {
-                result = await _work(item, token).ConfigureAwait(false);
+                result = blocking ? Block(_work(item, token)) : await _work(item, token).ConfigureAwait(false);
+            }
+            else if (blocking)
+            {
+                result = _pipeline!.Execute(static (state, ct) => Block(state.InvokeAsync(ct)), attempt, token);
             }
             else
             {
@@ -101,6 +111,9 @@ internal sealed class ItemRunner<TIn, TOut>
             timeoutSource?.Dispose();
         }
     }
+
+    private static TOut Block(ValueTask<TOut> pending) =>
+        pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
 
     private static int Attempts(AttemptState? attempt) => attempt is null ? 1 : Math.Max(1, attempt.Count);
 

@@ -29,20 +29,6 @@ internal sealed class OutcomeQueue<T>
         }
     }
 
-    public void Publish(ReadOnlySpan<T> outcomes)
-    {
-        if (outcomes.IsEmpty)
-        {
-            return;
-        }
-
-        lock (_lock)
-        {
-            _pending.AddRange(outcomes);
-            WakeLocked();
-        }
-    }
-
     /// <summary>Takes whatever is pending without arming a wait; <see langword="false"/> when nothing is.</summary>
     public bool TryTakeNow(ref List<T> drained)
     {

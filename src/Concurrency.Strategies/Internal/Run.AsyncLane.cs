@@ -30,7 +30,8 @@ internal sealed partial class Run<TIn, TOut>
 
                 MaybeAddLane();
                 Interlocked.Increment(ref _running);
-                RecordStarted(1);
+                RecordLaneBusy();
+                RecordItemStarted();
                 ItemOutcome<TIn, TOut> outcome;
                 try
                 {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Concurrency.Strategies.Telemetry;
@@ -21,13 +22,19 @@ internal sealed partial class Run<TIn, TOut>
     {
         _userToken.ThrowIfCancellationRequested();
         enumeratorToken.ThrowIfCancellationRequested();
-        _core.Register(this);
-        using var activity = StartActivity();
+        Activity? activity = null;
         var started = _core.TimeProvider.GetTimestamp();
         var completedNormally = false;
-        Log.RunStarted(Logger, _settings.Kind, _settings.MaxConcurrency, _settings.Ordered);
         try
         {
+            _core.Register(this);
+            _cts = CancellationTokenSource.CreateLinkedTokenSource(_userToken, _core.DisposalToken);
+            activity = StartActivity();
+
+            // Counted now, not when RunAsync was called: the collection may change until it is enumerated.
+            _sourceCount = (_items as SyncSource<TIn>)?.KnownCount;
+            _totalCount = _settings.TotalCount ?? _sourceCount;
+            Log.RunStarted(Logger, _settings.Kind, _settings.MaxConcurrency, _settings.Ordered);
             Report(started, force: true);
             Start(enumeratorToken);
             var batch = new List<ItemOutcome<TIn, TOut>>();
@@ -115,6 +122,7 @@ internal sealed partial class Run<TIn, TOut>
         finally
         {
             await StopAsync(completedNormally).ConfigureAwait(false);
+            activity?.Dispose();
         }
     }
 
@@ -204,7 +212,7 @@ internal sealed partial class Run<TIn, TOut>
 
         _progressStamp = now;
         var elapsed = _core.TimeProvider.GetElapsedTime(started, now);
-        var total = _settings.TotalCount;
+        var total = _totalCount;
         TimeSpan? remaining = total is { } t && _delivered > 0
             ? TimeSpan.FromTicks((long)(elapsed.Ticks * (double)Math.Max(0, t - _delivered) / _delivered))
             : null;
@@ -214,7 +222,7 @@ internal sealed partial class Run<TIn, TOut>
     /// <summary>Cancels what still runs, waits for every lane, and releases the source; runs on every exit path.</summary>
     private async ValueTask StopAsync(bool completedNormally)
     {
-        if (!completedNormally)
+        if (!completedNormally && _cts is not null)
         {
             CancelQuietly(_cts);
             _gate.Close();
@@ -230,8 +238,10 @@ internal sealed partial class Run<TIn, TOut>
         }
         finally
         {
+            // No lane ever started (the run stopped before Start finished): nothing to wait for.
+            _lanesDone.TrySetResult();
             await _enumeratorLink.DisposeAsync().ConfigureAwait(false);
-            _cts.Dispose();
+            _cts?.Dispose();
             _core.Unregister(this);
         }
     }

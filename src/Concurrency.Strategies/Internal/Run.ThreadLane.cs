@@ -80,7 +80,7 @@ internal sealed partial class Run<TIn, TOut>
     private long RunChunk(TIn[] inputs, LaneOutbox<ItemOutcome<TIn, TOut>> outbox, int count, long firstIndex)
     {
         Interlocked.Increment(ref _running);
-        RecordStarted(count);
+        RecordLaneBusy();
         var chunkStart = Stopwatch.GetTimestamp();
         var now = chunkStart;
         var failed = 0;
@@ -89,6 +89,7 @@ internal sealed partial class Run<TIn, TOut>
         {
             for (var i = 0; i < count; i++)
             {
+                RecordItemStarted();
                 var outcome = _runner!.RunBlocking(inputs[i], firstIndex + i, now, out now);
                 if (Token.IsCancellationRequested)
                 {

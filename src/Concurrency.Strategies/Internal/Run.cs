@@ -14,7 +14,7 @@ namespace Concurrency.Strategies.Internal;
 /// start lazily: the first at the first <c>MoveNextAsync</c>, each further one when a lane finds work and the
 /// cap allows. The last lane to exit completes the outcome queue.
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A run releases its source, token sources and registrations in StopAsync, on every exit path of ConsumeAsync.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A run creates its token source, source enumerator and registrations inside ConsumeAsync and releases them in StopAsync, on every exit path.")]
 internal sealed partial class Run<TIn, TOut> : IRunHandle
 {
     private readonly StrategyCore _core;
@@ -22,7 +22,6 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private readonly IAsyncEnumerable<TIn> _items;
     private readonly Func<TIn, CancellationToken, ValueTask<TOut>> _work;
     private readonly CancellationToken _userToken;
-    private readonly CancellationTokenSource _cts;
     private readonly WindowGate _gate;
     private readonly OutcomeQueue<ItemOutcome<TIn, TOut>> _queue = new();
     private readonly TaskCompletionSource _lanesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,7 +29,10 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private CancellationTokenRegistration _enumeratorLink;
     private readonly object _outboxLock = new();
     private LaneOutbox<ItemOutcome<TIn, TOut>>[] _outboxes = [];
+    private CancellationTokenSource? _cts;
     private SourceReader<TIn>? _reader;
+    private long? _sourceCount;
+    private long? _totalCount;
     private ItemRunner<TIn, TOut>? _runner;
     private Exception? _fatal;
     private int _lanesStarted;
@@ -44,18 +46,15 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         _items = items;
         _work = work;
         _userToken = userToken;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(userToken, core.DisposalToken);
         _gate = new WindowGate(settings.WindowCapacity);
         _kindTag = StrategyMetrics.TagFor(settings.Kind);
     }
 
-    /// <summary>Gets the number of items pulled from the source so far (for read-ahead assertions).</summary>
-    public long Pulled => _reader?.Pulled ?? 0;
-
     /// <summary>Completes when every lane has exited.</summary>
     public Task Completion => _lanesDone.Task;
 
-    private CancellationToken Token => _cts.Token;
+    /// <summary>Gets the run's token; the token source exists from the first <c>MoveNextAsync</c>, before any lane.</summary>
+    private CancellationToken Token => _cts!.Token;
 
     private void Start(CancellationToken enumeratorToken)
     {
@@ -99,7 +98,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         do
         {
             started = Volatile.Read(ref _lanesStarted);
-            if (started >= _settings.MaxConcurrency || _reader!.Exhausted || _reader.Pulled >= _settings.SourceCount || Token.IsCancellationRequested)
+            if (started >= _settings.MaxConcurrency || _reader!.Exhausted || _reader.Pulled >= _sourceCount || Token.IsCancellationRequested)
             {
                 return;
             }
@@ -123,7 +122,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private void Fail(Exception ex)
     {
         Interlocked.CompareExchange(ref _fatal, ex, null);
-        CancelQuietly(_cts);
+        CancelQuietly(_cts!);
     }
 
     private static void CancelQuietly(CancellationTokenSource cts)
@@ -138,13 +137,16 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    private void RecordStarted(int count)
+    private void RecordItemStarted()
     {
         if (StrategyMetrics.ItemsStarted.Enabled)
         {
-            StrategyMetrics.ItemsStarted.Add(count, _kindTag);
+            StrategyMetrics.ItemsStarted.Add(1, _kindTag);
         }
+    }
 
+    private void RecordLaneBusy()
+    {
         if (StrategyMetrics.ItemsInFlight.Enabled)
         {
             StrategyMetrics.ItemsInFlight.Add(1, _kindTag);

@@ -26,9 +26,6 @@ internal sealed record RunSettings
 
     public long? TotalCount { get; init; }
 
-    /// <summary>The source's own count (a collection), trusted to stop adding lanes once every item is taken.</summary>
-    public long? SourceCount { get; init; }
-
     /// <summary>A fixed chunk size for thread lanes; <see langword="null"/> sizes chunks automatically.</summary>
     public int? ChunkSize { get; init; }
 }

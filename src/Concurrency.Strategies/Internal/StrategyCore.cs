@@ -60,11 +60,6 @@ internal sealed class StrategyCore : IAsyncDisposable
         Guard.NotNull(work, Guard.WorkFix);
         ThrowIfDisposed();
         var settings = _resolve(options ?? Empty, MaxConcurrency);
-        if (items is SyncSource<TIn> { KnownCount: { } count })
-        {
-            settings = settings with { TotalCount = settings.TotalCount ?? count, SourceCount = count };
-        }
-
         return new RunEnumerable<TIn, TOut>(this, settings, items, work, cancellationToken);
     }
 

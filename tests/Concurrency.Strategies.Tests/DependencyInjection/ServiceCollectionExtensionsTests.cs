@@ -1,3 +1,4 @@
+using Concurrency.Strategies.Tests.Support;
 using Concurrency.Strategies.Async;
 using Concurrency.Strategies.Threading;
 using Microsoft.Extensions.Configuration;
@@ -384,31 +385,6 @@ public sealed class ServiceCollectionExtensionsTests
         {
             await Task.Yield();
             yield return item;
-        }
-    }
-
-    /// <summary>Records reports synchronously, in the order the run makes them (unlike <see cref="Progress{T}"/>, which posts them).</summary>
-    private sealed class RecordingProgress : IProgress<RunProgress>
-    {
-        private readonly List<RunProgress> _reports = new();
-
-        public RunProgress[] Reports
-        {
-            get
-            {
-                lock (_reports)
-                {
-                    return _reports.ToArray();
-                }
-            }
-        }
-
-        public void Report(RunProgress value)
-        {
-            lock (_reports)
-            {
-                _reports.Add(value);
-            }
         }
     }
 }

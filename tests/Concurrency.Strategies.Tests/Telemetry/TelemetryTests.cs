@@ -6,11 +6,8 @@ using Concurrency.Strategies.Threading;
 
 namespace Concurrency.Strategies.Tests.Telemetry;
 
-[CollectionDefinition(nameof(TelemetryTestGroup), DisableParallelization = true)]
-public sealed class TelemetryTestGroup;
-
 /// <summary>The meter is process-wide, so these tests run alone and count exactly.</summary>
-[Collection(nameof(TelemetryTestGroup))]
+[Collection(nameof(IsolatedTestGroup))]
 public sealed class TelemetryTests
 {
     [Theory]

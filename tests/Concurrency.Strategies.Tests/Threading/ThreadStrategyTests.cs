@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Concurrency.Strategies.Tests.Support;
 using Concurrency.Strategies.Threading;
+using Polly;
+using Polly.Retry;
 using static Concurrency.Strategies.Tests.Support.TestSupport;
 
 namespace Concurrency.Strategies.Tests.Threading;
@@ -8,45 +10,6 @@ namespace Concurrency.Strategies.Tests.Threading;
 /// <summary>What only the thread strategy promises: dedicated threads, lazily started, ended on idle and dispose, chunked hand-off.</summary>
 public sealed class ThreadStrategyTests
 {
-    [Fact]
-    public async Task RunAsync_64BlockingItems_DoNotStarveTheThreadPool()
-    {
-        const int Blocking = 64;
-        await using var strategy = new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = Blocking });
-        using var release = new ManualResetEventSlim();
-        var blocked = 0;
-        var allBlocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var onPoolThread = 0;
-
-        var run = strategy.ForEachAsync(Enumerable.Range(0, Blocking), (_, ct) =>
-        {
-            if (Thread.CurrentThread.IsThreadPoolThread)
-            {
-                Interlocked.Increment(ref onPoolThread);
-            }
-
-            if (Interlocked.Increment(ref blocked) == Blocking)
-            {
-                allBlocked.TrySetResult();
-            }
-
-            release.Wait(HangGuard, ct).Should().BeTrue();
-        });
-        await allBlocked.Task.WaitAsync(HangGuard);
-
-        // With 64 blocked pool threads on a 2-core machine the pool would need seconds of thread injection before
-        // this timer callback could run; on dedicated threads it fires at once.
-        var fired = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = TimeProvider.System.GetTimestamp();
-        using var timer = new Timer(_ => fired.TrySetResult(TimeProvider.System.GetElapsedTime(started)), null, TimeSpan.FromMilliseconds(50), Timeout.InfiniteTimeSpan);
-        var firedAfter = await fired.Task.WaitAsync(HangGuard);
-        release.Set();
-        await run;
-
-        onPoolThread.Should().Be(0, "work runs on dedicated threads, never on thread-pool threads");
-        firedAfter.Should().BeLessThan(TimeSpan.FromSeconds(1), "the pool is free while 64 items block");
-    }
-
     [Fact]
     public async Task Constructor_StartsNoThreadUntilWorkArrives()
     {
@@ -166,5 +129,45 @@ public sealed class ThreadStrategyTests
         }).CollectAsync();
 
         threads.Should().OnlyContain(onPool => !onPool, "the work starts on the lane's dedicated thread");
+    }
+
+    [Fact]
+    public async Task RunAsync_RetryWithDelay_EveryAttemptRunsOnTheDedicatedThread()
+    {
+        await using var strategy = new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = 2 });
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 2, Delay = TimeSpan.FromMilliseconds(5) })
+            .Build();
+        var attemptsOnPool = 0;
+        var attempts = new ConcurrentDictionary<int, int>();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 4), x =>
+        {
+            if (Thread.CurrentThread.IsThreadPoolThread)
+            {
+                Interlocked.Increment(ref attemptsOnPool);
+            }
+
+            return attempts.AddOrUpdate(x, 1, (_, n) => n + 1) < 3 ? throw new InvalidOperationException("again") : x;
+        }, new RunOptions { Resilience = pipeline }).CollectAsync();
+
+        outcomes.Should().OnlyContain(o => o.Succeeded && o.Attempts == 3);
+        attemptsOnPool.Should().Be(0, "a retry's delay must not move blocking work onto the thread pool");
+    }
+
+    [Fact]
+    public async Task DisposeAsync_AfterEnumeratorsAbandonedBeforeTheirFirstMoveNext_CompletesAtOnce()
+    {
+        var strategy = new ThreadStrategy();
+        using var longLived = new CancellationTokenSource();
+        for (var i = 0; i < 100; i++)
+        {
+            var enumerator = strategy.RunAsync(Enumerable.Range(0, 10), x => x, cancellationToken: longLived.Token).GetAsyncEnumerator();
+            await enumerator.DisposeAsync();
+        }
+
+        await strategy.DisposeAsync().AsTask().WaitAsync(HangGuard);
+
+        strategy.LiveThreads.Should().Be(0);
     }
 }
