@@ -222,6 +222,45 @@ public abstract class ExecutionStrategyContractTests
     }
 
     [Fact]
+    public async Task RunAsync_OrderedWithSlowHead_ReorderBufferStaysWithinTheWindow()
+    {
+        const int Cap = 4;
+        await using var strategy = CreateStrategy(Cap);
+        var window = MaxOutstanding(Cap);
+        var headRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long pulled = 0;
+        IEnumerable<int> Source()
+        {
+            for (var i = 0; i < window + 100; i++)
+            {
+                // Nothing can be consumed before item 0 finishes, so every pull past the window would be a breach;
+                // item 0 is released only once the window is full.
+                if (Interlocked.Increment(ref pulled) == window)
+                {
+                    headRelease.TrySetResult();
+                }
+
+                yield return i;
+            }
+        }
+
+        var worstPulledBeforeHead = 0L;
+        var outcomes = await strategy.RunAsync(Source(), async (x, ct) =>
+        {
+            if (x == 0)
+            {
+                await headRelease.Task.WaitAsync(HangGuard, ct);
+                worstPulledBeforeHead = Interlocked.Read(ref pulled);
+            }
+
+            return x;
+        }, new RunOptions { Ordered = true }).CollectAsync();
+
+        outcomes.Select(o => o.Index).Should().Equal(Enumerable.Range(0, (int)window + 100).Select(i => (long)i));
+        worstPulledBeforeHead.Should().Be(window, "lanes stop pulling when the reorder buffer fills the window");
+    }
+
+    [Fact]
     public async Task RunAsync_Unordered_YieldsInCompletionOrder()
     {
         await using var strategy = CreateStrategy(2);
@@ -592,6 +631,40 @@ public abstract class ExecutionStrategyContractTests
             .Which.Message.Should().Contain("Item 3").And.Contain("ItemTimeout").And.Contain("00:00:05");
         slow.Error!.InnerException.Should().BeAssignableTo<OperationCanceledException>();
         outcomes.Where(o => o.Index != 3).Should().OnlyContain(o => o.Succeeded && o.Result == o.Item);
+    }
+
+    [Fact]
+    public async Task RunAsync_ItemTimeoutWithRetries_CoversEveryAttempt()
+    {
+        var time = new FakeTimeProvider();
+        await using var strategy = CreateStrategy(2, time);
+        var secondAttemptStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions { MaxRetryAttempts = 5, Delay = TimeSpan.Zero, ShouldHandle = new PredicateBuilder().Handle<InvalidOperationException>() })
+            .Build();
+        var attempts = 0;
+
+        var advance = Task.Run(async () =>
+        {
+            await secondAttemptStarted.Task.WaitAsync(HangGuard);
+            time.Advance(TimeSpan.FromSeconds(2));
+        });
+        var outcome = (await strategy.RunAsync(new[] { 7 }, async (x, ct) =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                throw new InvalidOperationException("first attempt fails fast");
+            }
+
+            secondAttemptStarted.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return x;
+        }, new RunOptions { ItemTimeout = TimeSpan.FromSeconds(1), Resilience = pipeline }).CollectAsync()).Single();
+        await advance;
+
+        outcome.Error.Should().BeOfType<TimeoutException>();
+        outcome.Attempts.Should().Be(2, "the timeout ends the item, retries included; no third attempt starts");
+        attempts.Should().Be(2);
     }
 
     [Fact]
