@@ -545,19 +545,7 @@ public abstract class ExecutionStrategyContractTests
 
         var act = async () =>
         {
-            await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
-            {
-                tracker.Enter();
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, ct);
-                    return x;
-                }
-                finally
-                {
-                    tracker.Exit();
-                }
-            }).WithCancellation(cts.Token))
+            await foreach (var outcome in strategy.RunAsync(Enumerable.Range(0, int.MaxValue), (x, ct) => tracker.RunUntilCancelledAsync(x, ct)).WithCancellation(cts.Token))
             {
             }
         };
@@ -820,19 +808,7 @@ public abstract class ExecutionStrategyContractTests
         var strategy = CreateStrategy(3);
         var tracker = new WorkTracker();
 
-        var run = strategy.RunAsync(Enumerable.Range(0, int.MaxValue), async (x, ct) =>
-        {
-            tracker.Enter();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct);
-                return x;
-            }
-            finally
-            {
-                tracker.Exit();
-            }
-        }).CollectAsync();
+        var run = strategy.RunAsync(Enumerable.Range(0, int.MaxValue), (x, ct) => tracker.RunUntilCancelledAsync(x, ct)).CollectAsync();
         SpinWait.SpinUntil(() => tracker.Running == 3, HangGuard).Should().BeTrue();
 
         await strategy.DisposeAsync();

@@ -26,4 +26,19 @@ internal sealed class WorkTracker
     }
 
     public void Exit() => Interlocked.Decrement(ref _running);
+
+    /// <summary>Work that runs until its token is cancelled, counted while it runs.</summary>
+    public async ValueTask<T> RunUntilCancelledAsync<T>(T result, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return result;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 }
