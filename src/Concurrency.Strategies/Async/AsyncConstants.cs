@@ -13,5 +13,5 @@ internal static class AsyncConstants
     public const int MaxConcurrencyLimit = 1_000_000;
 
     /// <summary>Items pulled from the source and not yet taken by the consumer, at most.</summary>
-    public static int WindowCapacity(int maxConcurrency) => checked(2 * maxConcurrency);
+    public static int WindowCapacity(int maxConcurrency) => checked((2 * maxConcurrency) + 64);
 }

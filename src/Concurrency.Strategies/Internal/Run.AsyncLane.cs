@@ -5,13 +5,15 @@ namespace Concurrency.Strategies.Internal;
 internal sealed partial class Run<TIn, TOut>
 {
     /// <summary>
-    /// A lane on the thread pool: take one item, await its work, publish its outcome, repeat. The plain path is
-    /// inlined here so a pending item costs only this lane's reused state machine, not one of its own.
+    /// A lane on the thread pool: take one item, await its work, hand its outcome to the lane's outbox, repeat.
+    /// The plain path is inlined here so a pending item costs only this lane's reused state machine.
     /// </summary>
     private async Task AsyncLaneAsync()
     {
         var runner = _runner!;
         var work = runner.Work;
+        var outbox = AddOutbox();
+        var sinceWake = 0;
         try
         {
             while (!Token.IsCancellationRequested)
@@ -64,7 +66,7 @@ internal sealed partial class Run<TIn, TOut>
                     break;
                 }
 
-                _queue.Publish(outcome);
+                Deliver(outbox, outcome, ref sinceWake, Stopwatch.GetTimestamp());
                 RecordDuration(outcome.Duration);
                 RecordFinished(1, outcome.Error is null ? 0 : 1);
             }

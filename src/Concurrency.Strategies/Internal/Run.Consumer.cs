@@ -43,12 +43,12 @@ internal sealed partial class Run<TIn, TOut>
             var unreleased = 0;
             while (true)
             {
-                _queue.TryTakeNow(ref batch);
                 DrainOutboxes(batch);
-                if (batch.Count == 0 && !TrySpinForOutcomes(ref batch) && !_queue.TryTake(ref batch, out var wait))
+                if (batch.Count == 0 && !TrySpinForOutcomes(batch))
                 {
-                    // Marked waiting (or complete): a lane that adds now will see it, so only what is already in
-                    // the outboxes can be missed; take it before waiting.
+                    // Marked waiting (or complete): a lane that adds from now on wakes us (or added before the
+                    // end), so only what is already in the outboxes can be missed; take it before waiting.
+                    var wait = _signal.Arm();
                     DrainOutboxes(batch);
                     if (batch.Count == 0)
                     {
@@ -127,18 +127,12 @@ internal sealed partial class Run<TIn, TOut>
     }
 
     /// <summary>
-    /// Waits for a lane to publish or wake the consumer. Thread lanes hold back a wake-up while outcomes come fast
-    /// (one per <see cref="WakeBatch"/> or per wake interval), so an outcome can sit in an outbox behind a slow item;
+    /// Waits for a lane to wake the consumer. Lanes hold back a wake-up while outcomes come fast (one per
+    /// <see cref="WakeBatch"/> or per wake interval), so an outcome can sit in an outbox behind a slow item;
     /// a short real-time backstop (1 ms, doubling to 16 ms while nothing comes) bounds that wait.
     /// </summary>
     private async ValueTask WaitForOutcomesAsync(Task wait)
     {
-        if (_core.Threads is null)
-        {
-            await wait.ConfigureAwait(false);
-            return;
-        }
-
         var backstop = TimeSpan.FromMilliseconds(1);
         while (!wait.IsCompleted)
         {

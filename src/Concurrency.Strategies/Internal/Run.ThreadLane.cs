@@ -5,20 +5,6 @@ namespace Concurrency.Strategies.Internal;
 
 internal sealed partial class Run<TIn, TOut>
 {
-    /// <summary>A waiting consumer is woken once this many outcomes wait for it...</summary>
-    private const int WakeBatch = 64;
-
-    /// <summary>...or once this long has passed since the last wake-up, so a slow item's outcome goes at once.</summary>
-    private static readonly long WakeTicks = (long)(ThreadConstants.TargetChunkDuration.TotalSeconds * Stopwatch.Frequency);
-
-    private long _lastWake;
-
-    private void WakeConsumer(long now)
-    {
-        Volatile.Write(ref _lastWake, now);
-        _queue.Wake();
-    }
-
     /// <summary>
     /// A lane on a dedicated thread: take a chunk (sized by <see cref="ChunkSizer"/>) and run its items one after
     /// another. Each outcome goes to the lane's <see cref="LaneOutbox{T}"/> as its item finishes, where the consumer
@@ -96,15 +82,9 @@ internal sealed partial class Run<TIn, TOut>
                     return -1;
                 }
 
-                outbox.Add(outcome);
+                Deliver(outbox, outcome, ref sinceWake, now);
                 failed += outcome.Error is null ? 0 : 1;
                 RecordDuration(outcome.Duration);
-                sinceWake++;
-                if (_queue.ConsumerWaiting && (sinceWake >= WakeBatch || now - _lastWake >= WakeTicks))
-                {
-                    WakeConsumer(now);
-                    sinceWake = 0;
-                }
             }
 
             RecordFinished(count, failed);

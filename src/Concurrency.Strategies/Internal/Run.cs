@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Concurrency.Strategies.Telemetry;
+using Concurrency.Strategies.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Concurrency.Strategies.Internal;
@@ -23,7 +24,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private readonly Func<TIn, CancellationToken, ValueTask<TOut>> _work;
     private readonly CancellationToken _userToken;
     private readonly WindowGate _gate;
-    private readonly OutcomeQueue<ItemOutcome<TIn, TOut>> _queue = new();
+    private readonly ConsumerSignal _signal = new();
     private readonly TaskCompletionSource _lanesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _kindTag;
     private CancellationTokenRegistration _enumeratorLink;
@@ -46,7 +47,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         _items = items;
         _work = work;
         _userToken = userToken;
-        _gate = new WindowGate(settings.WindowCapacity);
+        _gate = new WindowGate(settings.WindowCapacity, WakeConsumerIfWaiting);
         _kindTag = StrategyMetrics.TagFor(settings.Kind);
     }
 
@@ -113,7 +114,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     {
         if (Interlocked.Decrement(ref _activeLanes) == 0)
         {
-            _queue.Complete();
+            _signal.Complete();
             _lanesDone.TrySetResult();
         }
     }
@@ -174,7 +175,40 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    /// <summary>Gives a thread lane an outbox the consumer can steal from; copy-on-write, since lanes are few.</summary>
+    /// <summary>A waiting consumer is woken once this many outcomes wait for it...</summary>
+    private const int WakeBatch = 64;
+
+    /// <summary>...or once this long has passed since the last wake-up, so a slow item's outcome goes at once.</summary>
+    private static readonly long WakeTicks = (long)(ThreadConstants.TargetChunkDuration.TotalSeconds * Stopwatch.Frequency);
+
+    private long _lastWake;
+
+    /// <summary>
+    /// Hands an outcome to the consumer through the lane's outbox. A waiting consumer is woken at once when outcomes
+    /// are sparse, and once per <see cref="WakeBatch"/> outcomes or <see cref="WakeTicks"/> when they come fast, so
+    /// fast lanes do not pay a wake-up per item; the consumer's backstop bounds what is left between wake-ups.
+    /// </summary>
+    private void Deliver(LaneOutbox<ItemOutcome<TIn, TOut>> outbox, in ItemOutcome<TIn, TOut> outcome, ref int sinceWake, long now)
+    {
+        outbox.Add(outcome);
+        sinceWake++;
+        if (_signal.ConsumerWaiting && (sinceWake >= WakeBatch || now - Volatile.Read(ref _lastWake) >= WakeTicks))
+        {
+            Volatile.Write(ref _lastWake, now);
+            _signal.Wake();
+            sinceWake = 0;
+        }
+    }
+
+    private void WakeConsumerIfWaiting()
+    {
+        if (_signal.ConsumerWaiting)
+        {
+            _signal.Wake();
+        }
+    }
+
+    /// <summary>Gives a lane an outbox the consumer can drain; copy-on-write, since lanes are added rarely.</summary>
     private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
     {
         var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>();
@@ -188,21 +222,17 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
 
     /// <summary>
     /// Before the consumer arms a wait (which costs a wake-up when lanes are fast), it spins briefly for what lanes
-    /// publish or hold; fast lanes then rarely need to wake it, and a slow run costs only this short spin per wait.
+    /// hold; fast lanes then rarely need to wake it, and a slow run costs only this short spin per wait.
     /// </summary>
-    private bool TrySpinForOutcomes(ref List<ItemOutcome<TIn, TOut>> batch)
+    private bool TrySpinForOutcomes(List<ItemOutcome<TIn, TOut>> batch)
     {
         var spinner = default(SpinWait);
         while (!spinner.NextSpinWillYield)
         {
-            if (_queue.HasPending || AnyOutboxHasItems())
+            if (AnyOutboxHasItems())
             {
-                _queue.TryTakeNow(ref batch);
                 DrainOutboxes(batch);
-                if (batch.Count > 0)
-                {
-                    return true;
-                }
+                return batch.Count > 0;
             }
 
             spinner.SpinOnce(sleep1Threshold: -1);

@@ -14,7 +14,16 @@ internal sealed class WindowGate
     private TaskCompletionSource? _asyncWaiter;
     private bool _closed;
 
-    public WindowGate(int capacity) => Capacity = capacity;
+    private readonly Action _onFull;
+
+    /// <param name="capacity">Items pulled and not yet taken by the consumer, at most.</param>
+    /// <param name="onFull">Called (outside the lock) before a lane waits for room: the consumer must be woken
+    /// then, since outcomes it has not been told about may be all that stands between the lane and room.</param>
+    public WindowGate(int capacity, Action onFull)
+    {
+        Capacity = capacity;
+        _onFull = onFull;
+    }
 
     public int Capacity { get; }
 
@@ -24,9 +33,10 @@ internal sealed class WindowGate
     /// </summary>
     public int Acquire(int wanted, int minimum)
     {
-        lock (_lock)
+        var toldConsumer = false;
+        while (true)
         {
-            while (true)
+            lock (_lock)
             {
                 if (_closed)
                 {
@@ -38,17 +48,23 @@ internal sealed class WindowGate
                     return GrantLocked(wanted);
                 }
 
-                _blockedWaiters++;
-                Monitor.Wait(_lock);
-                _blockedWaiters--;
+                if (toldConsumer)
+                {
+                    _blockedWaiters++;
+                    Monitor.Wait(_lock);
+                    _blockedWaiters--;
+                    continue;
+                }
             }
+
+            _onFull();
+            toldConsumer = true;
         }
     }
 
     /// <summary>Waits asynchronously until room for one item; returns <see langword="false"/> once closed.</summary>
     public ValueTask<bool> AcquireOneAsync()
     {
-        Task waitFor;
         lock (_lock)
         {
             if (_closed)
@@ -60,19 +76,17 @@ internal sealed class WindowGate
             {
                 return new(true);
             }
-
-            _asyncWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            waitFor = _asyncWaiter.Task;
         }
 
-        return WaitThenAcquireAsync(waitFor);
+        _onFull();
+        return WaitThenAcquireAsync();
     }
 
-    private async ValueTask<bool> WaitThenAcquireAsync(Task waitFor)
+    private async ValueTask<bool> WaitThenAcquireAsync()
     {
         while (true)
         {
-            await waitFor.ConfigureAwait(false);
+            Task waitFor;
             lock (_lock)
             {
                 if (_closed)
@@ -88,6 +102,8 @@ internal sealed class WindowGate
                 _asyncWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 waitFor = _asyncWaiter.Task;
             }
+
+            await waitFor.ConfigureAwait(false);
         }
     }
 
