@@ -38,7 +38,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), options, cancellationToken);
     }
 
     /// <summary>Runs synchronous, cancellable work over a synchronous source; see <see cref="IExecutionStrategy.RunAsync{TIn, TOut}"/>.</summary>
@@ -48,7 +48,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), options, cancellationToken);
+        return strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), options, cancellationToken);
     }
 
     /// <summary>Runs synchronous work over an asynchronous source; see <see cref="IExecutionStrategy.RunAsync{TIn, TOut}"/>.</summary>
@@ -58,7 +58,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return strategy.RunAsync(items, Adapt(work), options, cancellationToken);
+        return strategy.RunAsync(items, WorkAdapters.From(work), options, cancellationToken);
     }
 
     /// <summary>Runs synchronous, cancellable work over an asynchronous source; see <see cref="IExecutionStrategy.RunAsync{TIn, TOut}"/>.</summary>
@@ -68,7 +68,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return strategy.RunAsync(items, Adapt(work), options, cancellationToken);
+        return strategy.RunAsync(items, WorkAdapters.From(work), options, cancellationToken);
     }
 
     // ---- MapAsync: results in input order, fail-fast ----------------------------------------------------------
@@ -108,7 +108,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
+        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -117,7 +117,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
+        return MapCore(strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -126,7 +126,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy.RunAsync(items, Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
+        return MapCore(strategy.RunAsync(items, WorkAdapters.From(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc cref="MapAsync{TIn, TOut}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -135,7 +135,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return MapCore(strategy.RunAsync(items, Adapt(work), MapOptions(options), cancellationToken), cancellationToken);
+        return MapCore(strategy.RunAsync(items, WorkAdapters.From(work), MapOptions(options), cancellationToken), cancellationToken);
     }
 
     // ---- ForEachAsync: side effects, fail-fast ----------------------------------------------------------------
@@ -156,7 +156,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(items, WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -165,7 +165,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -174,7 +174,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -183,7 +183,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(new SyncSource<TIn>(items), WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -192,7 +192,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(items, WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     /// <inheritdoc cref="ForEachAsync{TIn}(IExecutionStrategy, IAsyncEnumerable{TIn}, Func{TIn, CancellationToken, ValueTask}, RunOptions?, CancellationToken)"/>
@@ -201,7 +201,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, items, work);
-        return ForEachCore(strategy.RunAsync(items, Adapt(work), ForEachOptions(options), cancellationToken));
+        return ForEachCore(strategy.RunAsync(items, WorkAdapters.From(work), ForEachOptions(options), cancellationToken));
     }
 
     // ---- InvokeAsync: one item -------------------------------------------------------------------------------
@@ -229,7 +229,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, work);
-        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), Adapt(work), options, cancellationToken));
+        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), WorkAdapters.From(work), options, cancellationToken));
     }
 
     /// <inheritdoc cref="InvokeAsync{TIn, TOut}(IExecutionStrategy, TIn, Func{TIn, CancellationToken, ValueTask{TOut}}, RunOptions?, CancellationToken)"/>
@@ -238,7 +238,7 @@ public static class ExecutionStrategyExtensions
         RunOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate(strategy, work);
-        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), Adapt(work), options, cancellationToken));
+        return InvokeCore(strategy, strategy.RunAsync(new SyncSource<TIn>([item]), WorkAdapters.From(work), options, cancellationToken));
     }
 
     // ---- the private cores -----------------------------------------------------------------------------------
@@ -286,39 +286,6 @@ public static class ExecutionStrategyExtensions
         {
             ExceptionDispatchInfo.Capture(error).Throw();
         }
-    }
-
-    private static Func<TIn, CancellationToken, ValueTask<TOut>> Adapt<TIn, TOut>(Func<TIn, TOut> work) =>
-        (item, _) => new ValueTask<TOut>(work(item));
-
-    private static Func<TIn, CancellationToken, ValueTask<TOut>> Adapt<TIn, TOut>(Func<TIn, CancellationToken, TOut> work) =>
-        (item, cancellationToken) => new ValueTask<TOut>(work(item, cancellationToken));
-
-    private static Func<TIn, CancellationToken, ValueTask<bool>> Adapt<TIn>(Action<TIn> work) =>
-        (item, _) =>
-        {
-            work(item);
-            return new ValueTask<bool>(true);
-        };
-
-    private static Func<TIn, CancellationToken, ValueTask<bool>> Adapt<TIn>(Action<TIn, CancellationToken> work) =>
-        (item, cancellationToken) =>
-        {
-            work(item, cancellationToken);
-            return new ValueTask<bool>(true);
-        };
-
-    private static Func<TIn, CancellationToken, ValueTask<bool>> Adapt<TIn>(Func<TIn, CancellationToken, ValueTask> work) =>
-        (item, cancellationToken) =>
-        {
-            var pending = work(item, cancellationToken);
-            return pending.IsCompletedSuccessfully ? new ValueTask<bool>(true) : AwaitAsync(pending);
-        };
-
-    private static async ValueTask<bool> AwaitAsync(ValueTask pending)
-    {
-        await pending.ConfigureAwait(false);
-        return true;
     }
 
     private static void Validate(IExecutionStrategy strategy, object items, Delegate work)
