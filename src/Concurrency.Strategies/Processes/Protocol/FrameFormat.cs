@@ -1,0 +1,16 @@
+namespace Concurrency.Strategies.Processes.Protocol;
+
+/// <summary>
+/// The wire format: a 5-byte header (payload length as a little-endian <see cref="int"/>, then the
+/// <see cref="FrameType"/>) followed by the payload. Lengths are checked against a maximum before anything is
+/// allocated, so a corrupt or hostile header cannot make a reader allocate without bound.
+/// </summary>
+internal static class FrameFormat
+{
+    public const int HeaderSize = 5;
+
+    /// <summary>The default largest payload: 64 MiB, far above any sane batch, far below a runaway allocation.</summary>
+    public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
+
+    public static bool IsKnown(FrameType type) => type is >= FrameType.Hello and <= FrameType.Shutdown;
+}

@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+
+namespace Concurrency.Strategies.Processes.Protocol;
+
+/// <summary>
+/// Reads whole frames from a pipe. A clean end of the stream between frames returns <see langword="null"/>
+/// (the other side closed); anything else that is not a well-formed frame throws at once, naming what was wrong,
+/// so a broken peer ends in a clear error and never in a hang or an unbounded allocation.
+/// </summary>
+internal sealed class FrameReader
+{
+    private readonly Stream _stream;
+    private readonly int _maxPayloadBytes;
+    private readonly byte[] _header = new byte[FrameFormat.HeaderSize];
+    private byte[] _payload = new byte[4096];
+
+    public FrameReader(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
+    {
+        _stream = stream;
+        _maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /// <exception cref="EndOfStreamException">The stream ended inside a frame.</exception>
+    /// <exception cref="InvalidDataException">The header claims a negative or too large length, or an unknown type.</exception>
+    public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        var headerRead = await ReadFullyAsync(_header, cancellationToken).ConfigureAwait(false);
+        if (headerRead == 0)
+        {
+            return null;
+        }
+
+        if (headerRead < FrameFormat.HeaderSize)
+        {
+            throw new EndOfStreamException($"The stream ended inside a frame header ({headerRead} of {FrameFormat.HeaderSize} bytes): the other side died or wrote a partial frame.");
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(_header);
+        var type = (FrameType)_header[4];
+        if (!FrameFormat.IsKnown(type))
+        {
+            throw new InvalidDataException($"Unknown frame type 0x{_header[4]:x2} (payload length field {length}): the stream is corrupt or the peer speaks another protocol version.");
+        }
+
+        if (length < 0 || length > _maxPayloadBytes)
+        {
+            throw new InvalidDataException($"A {type} frame claims {length:N0} bytes, outside 0..{_maxPayloadBytes:N0} (the maximum frame size): the stream is corrupt.");
+        }
+
+        if (_payload.Length < length)
+        {
+            _payload = new byte[Math.Max(length, Math.Min(_payload.Length * 2, _maxPayloadBytes))];
+        }
+
+        var payloadRead = await ReadFullyAsync(_payload.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        if (payloadRead < length)
+        {
+            throw new EndOfStreamException($"The stream ended inside a {type} frame ({payloadRead:N0} of {length:N0} payload bytes): the other side died or wrote a partial frame.");
+        }
+
+        return new Frame(type, _payload.AsMemory(0, length));
+    }
+
+    private async ValueTask<int> ReadFullyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await _stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,45 @@
+using System.Buffers.Binary;
+
+namespace Concurrency.Strategies.Processes.Protocol;
+
+/// <summary>Writes whole frames to a pipe; concurrent writers are serialized so frames never interleave.</summary>
+internal sealed class FrameWriter : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly int _maxPayloadBytes;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly byte[] _header = new byte[FrameFormat.HeaderSize];
+
+    public FrameWriter(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
+    {
+        _stream = stream;
+        _maxPayloadBytes = maxPayloadBytes;
+    }
+
+    /// <exception cref="InvalidDataException">The payload is larger than the maximum frame size.</exception>
+    public async ValueTask WriteAsync(FrameType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        if (payload.Length > _maxPayloadBytes)
+        {
+            throw new InvalidDataException(
+                $"A {type} frame of {payload.Length:N0} bytes exceeds the maximum frame size of {_maxPayloadBytes:N0} bytes. "
+                + "Send smaller items or batches, or raise the maximum frame size in the process strategy's options.");
+        }
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_header, payload.Length);
+            _header[4] = (byte)type;
+            await _stream.WriteAsync(_header, cancellationToken).ConfigureAwait(false);
+            await _stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public void Dispose() => _writeLock.Dispose();
+}
