@@ -21,7 +21,8 @@ internal sealed record WorkIdentity(
     string MethodDisplayName,
     IReadOnlyList<string> TypeArguments,
     IReadOnlyList<string> MethodArguments,
-    bool NeedsClosureInstance)
+    bool NeedsClosureInstance,
+    string DelegateType)
 {
     private const string Fix =
         "The process strategy runs the work in another process, where the caller's objects do not exist: use a static "
@@ -84,7 +85,8 @@ internal sealed record WorkIdentity(
             display,
             method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments().Select(TypeName).ToArray() : [],
             method.IsGenericMethod ? method.GetGenericArguments().Select(TypeName).ToArray() : [],
-            needsInstance);
+            needsInstance,
+            TypeName(work.GetType()));
     }
 
     /// <summary>Finds the method again (in a child process, or here for a check) and binds a delegate to it.</summary>
@@ -120,17 +122,19 @@ internal sealed record WorkIdentity(
 
     /// <summary>Recreates the delegate: a static method, or a closure-free lambda on a fresh instance of its class.</summary>
     public TDelegate CreateDelegate<TDelegate>()
-        where TDelegate : Delegate
+        where TDelegate : Delegate => (TDelegate)CreateDelegate(typeof(TDelegate));
+
+    /// <summary>Recreates the delegate as the caller's original delegate type.</summary>
+    public Delegate CreateDelegate() => CreateDelegate(ResolveType(DelegateType));
+
+    private Delegate CreateDelegate(Type delegateType)
     {
         var method = ResolveMethod();
-        if (!NeedsClosureInstance)
-        {
-            return method.CreateDelegate<TDelegate>();
-        }
 
         // The class has no instance fields (checked in From), so an instance without a constructor run is complete.
-        var instance = RuntimeHelpers.GetUninitializedObject(method.DeclaringType!);
-        return method.CreateDelegate<TDelegate>(instance);
+        return NeedsClosureInstance
+            ? method.CreateDelegate(delegateType, RuntimeHelpers.GetUninitializedObject(method.DeclaringType!))
+            : method.CreateDelegate(delegateType);
     }
 
     private Assembly LoadAssembly()
@@ -153,10 +157,10 @@ internal sealed record WorkIdentity(
         }
     }
 
-    private static string TypeName(Type type) =>
+    internal static string TypeName(Type type) =>
         type.AssemblyQualifiedName ?? throw new ArgumentException($"The type {type} has no assembly-qualified name; work over it cannot run in another process.");
 
-    private static Type ResolveType(string name) =>
+    internal static Type ResolveType(string name) =>
         Type.GetType(name, throwOnError: false)
         ?? throw new InvalidOperationException($"The type '{name}' could not be loaded in this process; is its assembly in the app's deps.json?");
 
