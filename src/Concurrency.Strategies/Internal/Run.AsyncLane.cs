@@ -13,12 +13,19 @@ internal sealed partial class Run<TIn, TOut>
         var runner = _runner!;
         var work = runner.Work;
         var outbox = AddOutbox();
-        var sinceWake = 0;
+        var wake = default(LaneWake);
         try
         {
             while (!Token.IsCancellationRequested)
             {
-                if (!await _gate.AcquireOneAsync().ConfigureAwait(false))
+                var room = _gate.AcquireOneAsync();
+                if (!room.IsCompleted)
+                {
+                    // About to be suspended: whatever this lane held back must not wait with it.
+                    FlushWake(ref wake, Stopwatch.GetTimestamp());
+                }
+
+                if (!await room.ConfigureAwait(false))
                 {
                     break;
                 }
@@ -42,7 +49,13 @@ internal sealed partial class Run<TIn, TOut>
                         var start = Stopwatch.GetTimestamp();
                         try
                         {
-                            var result = await work(item, Token).ConfigureAwait(false);
+                            var pending = work(item, Token);
+                            if (!pending.IsCompleted)
+                            {
+                                FlushWake(ref wake, start);
+                            }
+
+                            var result = await pending.ConfigureAwait(false);
                             outcome = new(index, item, result, null, Stopwatch.GetElapsedTime(start), 1);
                         }
                         catch (Exception ex)
@@ -52,7 +65,13 @@ internal sealed partial class Run<TIn, TOut>
                     }
                     else
                     {
-                        outcome = await runner.RunAsync(item, index).ConfigureAwait(false);
+                        var pending = runner.RunAsync(item, index);
+                        if (!pending.IsCompleted)
+                        {
+                            FlushWake(ref wake, Stopwatch.GetTimestamp());
+                        }
+
+                        outcome = await pending.ConfigureAwait(false);
                     }
                 }
                 finally
@@ -66,7 +85,7 @@ internal sealed partial class Run<TIn, TOut>
                     break;
                 }
 
-                Deliver(outbox, outcome, ref sinceWake, Stopwatch.GetTimestamp());
+                Deliver(outbox, outcome, ref wake, Stopwatch.GetTimestamp());
                 RecordDuration(outcome.Duration);
                 RecordFinished(1, outcome.Error is null ? 0 : 1);
             }

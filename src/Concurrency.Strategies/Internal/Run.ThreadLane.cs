@@ -16,6 +16,7 @@ internal sealed partial class Run<TIn, TOut>
         var sizer = new ChunkSizer(_settings.ChunkSize, maxChunk);
         TIn[]? inputs = null;
         var outbox = AddOutbox();
+        var wake = default(LaneWake);
         try
         {
             while (!Token.IsCancellationRequested)
@@ -39,7 +40,7 @@ internal sealed partial class Run<TIn, TOut>
                 }
 
                 MaybeAddLane();
-                var elapsed = RunChunk(inputs, outbox, taken, firstIndex);
+                var elapsed = RunChunk(inputs, outbox, ref wake, taken, firstIndex);
                 if (elapsed < 0)
                 {
                     break;
@@ -63,14 +64,13 @@ internal sealed partial class Run<TIn, TOut>
     }
 
     /// <summary>Runs one chunk; returns its duration in timestamp ticks, or -1 when the run was cancelled.</summary>
-    private long RunChunk(TIn[] inputs, LaneOutbox<ItemOutcome<TIn, TOut>> outbox, int count, long firstIndex)
+    private long RunChunk(TIn[] inputs, LaneOutbox<ItemOutcome<TIn, TOut>> outbox, ref LaneWake wake, int count, long firstIndex)
     {
         Interlocked.Increment(ref _running);
         RecordLaneBusy();
         var chunkStart = Stopwatch.GetTimestamp();
         var now = chunkStart;
         var failed = 0;
-        var sinceWake = 0;
         try
         {
             for (var i = 0; i < count; i++)
@@ -82,11 +82,12 @@ internal sealed partial class Run<TIn, TOut>
                     return -1;
                 }
 
-                Deliver(outbox, outcome, ref sinceWake, now);
+                Deliver(outbox, outcome, ref wake, now);
                 failed += outcome.Error is null ? 0 : 1;
                 RecordDuration(outcome.Duration);
             }
 
+            FlushWake(ref wake, now);
             RecordFinished(count, failed);
             return now - chunkStart;
         }

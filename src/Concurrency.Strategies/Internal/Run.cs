@@ -126,6 +126,11 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         CancelQuietly(_cts!);
     }
 
+    /// <summary>
+    /// Cancels without letting anything escape: the run may already have ended, and a callback the work registered
+    /// on its token may throw; neither may reach a dedicated thread (it would end the process) or skip the wait for
+    /// the lanes in <c>StopAsync</c>.
+    /// </summary>
     private static void CancelQuietly(CancellationTokenSource cts)
     {
         try
@@ -135,6 +140,10 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         catch (ObjectDisposedException)
         {
             // The run already ended.
+        }
+        catch (AggregateException)
+        {
+            // Thrown by token callbacks; every callback has still run, and the token is cancelled.
         }
     }
 
@@ -175,29 +184,47 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    /// <summary>A waiting consumer is woken once this many outcomes wait for it...</summary>
+    /// <summary>A waiting consumer is woken once this many outcomes of one lane wait for it...</summary>
     private const int WakeBatch = 64;
 
-    /// <summary>...or once this long has passed since the last wake-up, so a slow item's outcome goes at once.</summary>
+    /// <summary>...or once this long has passed since that lane last woke it, so a slow item's outcome goes at once.</summary>
     private static readonly long WakeTicks = (long)(ThreadConstants.TargetChunkDuration.TotalSeconds * Stopwatch.Frequency);
 
-    private long _lastWake;
-
     /// <summary>
-    /// Hands an outcome to the consumer through the lane's outbox. A waiting consumer is woken at once when outcomes
-    /// are sparse, and once per <see cref="WakeBatch"/> outcomes or <see cref="WakeTicks"/> when they come fast, so
-    /// fast lanes do not pay a wake-up per item; the consumer's backstop bounds what is left between wake-ups.
+    /// Hands an outcome to the consumer through the lane's outbox. A waiting consumer is woken at once when this
+    /// lane's outcomes are sparse, and once per <see cref="WakeBatch"/> outcomes or <see cref="WakeTicks"/> when
+    /// they come fast, so fast lanes do not pay a wake-up per item. The throttle is per lane: one lane's wake-up
+    /// never silences another's. What a lane holds back is flushed by <see cref="FlushWake"/> at its chunk's end,
+    /// and the consumer's backstop bounds the rest.
     /// </summary>
-    private void Deliver(LaneOutbox<ItemOutcome<TIn, TOut>> outbox, in ItemOutcome<TIn, TOut> outcome, ref int sinceWake, long now)
+    private void Deliver(LaneOutbox<ItemOutcome<TIn, TOut>> outbox, in ItemOutcome<TIn, TOut> outcome, ref LaneWake wake, long now)
     {
         outbox.Add(outcome);
-        sinceWake++;
-        if (_signal.ConsumerWaiting && (sinceWake >= WakeBatch || now - Volatile.Read(ref _lastWake) >= WakeTicks))
+        wake.Pending++;
+        if (_signal.ConsumerWaiting && (wake.Pending >= WakeBatch || now - wake.Last >= WakeTicks))
         {
-            Volatile.Write(ref _lastWake, now);
+            wake.Last = now;
+            wake.Pending = 0;
             _signal.Wake();
-            sinceWake = 0;
         }
+    }
+
+    /// <summary>Wakes a waiting consumer for whatever this lane delivered without a wake-up.</summary>
+    private void FlushWake(ref LaneWake wake, long now)
+    {
+        if (wake.Pending > 0 && _signal.ConsumerWaiting)
+        {
+            wake.Last = now;
+            wake.Pending = 0;
+            _signal.Wake();
+        }
+    }
+
+    /// <summary>A lane's own wake-up bookkeeping.</summary>
+    private struct LaneWake
+    {
+        public int Pending;
+        public long Last;
     }
 
     private void WakeConsumerIfWaiting()

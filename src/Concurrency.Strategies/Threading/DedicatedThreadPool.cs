@@ -88,7 +88,7 @@ internal sealed class DedicatedThreadPool : IDisposable
     private void ThreadMain()
     {
         var name = Thread.CurrentThread.Name ?? _namePrefix;
-        Log.ThreadStarted(_logger, name, LiveThreads);
+        Quietly(() => Log.ThreadStarted(_logger, name, LiveThreads));
         var reason = "disposed";
         try
         {
@@ -114,7 +114,7 @@ internal sealed class DedicatedThreadPool : IDisposable
                 Monitor.PulseAll(_lock);
             }
 
-            Log.ThreadExited(_logger, name, reason, live);
+            Quietly(() => Log.ThreadExited(_logger, name, reason, live));
         }
     }
 
@@ -144,6 +144,19 @@ internal sealed class DedicatedThreadPool : IDisposable
 
             next = _queue.Dequeue();
             return true;
+        }
+    }
+
+    /// <summary>An exception on a dedicated thread ends the process, so a failing log provider must not throw here.</summary>
+    private static void Quietly(Action log)
+    {
+        try
+        {
+            log();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Logging is best effort on worker threads.
         }
     }
 
