@@ -27,9 +27,12 @@ internal static class ThreadConstants
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Items pulled from the source and not yet taken by the consumer, at most: two per lane plus two chunks per
-    /// core-bound lane, so chunked lanes never wait on the window while the consumer keeps up.
+    /// Items pulled from the source and not yet taken by the consumer, at most. Automatic chunks: two per lane plus
+    /// two chunks per core-bound lane, so chunked lanes never wait on the window while the consumer keeps up (a
+    /// lane whose items are slow takes one at a time). A fixed <see cref="RunOptions.BatchSize"/>: two whole chunks
+    /// per lane, since every lane must be able to hold a full chunk to reach <c>MaxConcurrency</c>.
     /// </summary>
-    public static int WindowCapacity(int maxConcurrency, int chunkSize) =>
-        checked((2 * maxConcurrency) + (2 * Math.Min(maxConcurrency, Environment.ProcessorCount) * chunkSize));
+    public static int WindowCapacity(int maxConcurrency, int? fixedChunkSize) => fixedChunkSize is { } chunk
+        ? checked((2 * maxConcurrency) + (2 * maxConcurrency * chunk))
+        : checked((2 * maxConcurrency) + (2 * Math.Min(maxConcurrency, Environment.ProcessorCount) * MaxAutoChunkSize));
 }

@@ -94,7 +94,7 @@ public sealed class ThreadStrategy : IExecutionStrategy, IDisposable
             MaxConcurrency = max,
             Ordered = options.Ordered,
             FailFast = options.FailFast,
-            WindowCapacity = ThreadConstants.WindowCapacity(max, options.BatchSize ?? ThreadConstants.MaxAutoChunkSize),
+            WindowCapacity = ThreadConstants.WindowCapacity(max, options.BatchSize),
             ProgressInterval = _options.ProgressInterval,
             ItemTimeout = options.ItemTimeout,
             Resilience = options.Resilience,

@@ -8,7 +8,7 @@ public sealed class ThreadStrategyContractTests : ExecutionStrategyContractTests
         new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = maxConcurrency }, timeProvider: timeProvider);
 
     protected override long MaxOutstanding(int maxConcurrency) =>
-        ThreadConstants.WindowCapacity(maxConcurrency, ThreadConstants.MaxAutoChunkSize);
+        ThreadConstants.WindowCapacity(maxConcurrency, fixedChunkSize: null);
 
     protected override void AssertNoWorkersLeft(IExecutionStrategy disposed) =>
         ((ThreadStrategy)disposed).LiveThreads.Should().Be(0, "disposal stops every worker thread");

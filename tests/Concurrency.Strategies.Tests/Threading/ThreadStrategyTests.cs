@@ -170,4 +170,34 @@ public sealed class ThreadStrategyTests
 
         strategy.LiveThreads.Should().Be(0);
     }
+
+    [Fact]
+    public async Task RunAsync_FixedBatchSize_StillReachesMaxConcurrency()
+    {
+        const int Lanes = 8;
+        const int Batch = 50;
+        await using var strategy = new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = Lanes });
+        var tracker = new WorkTracker();
+        var allRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, Lanes * Batch * 2), (x, ct) =>
+        {
+            // The first item of each of the first chunks holds its lane until every lane holds one.
+            if (x % Batch == 0 && x < Lanes * Batch)
+            {
+                if (tracker.Enter() == Lanes)
+                {
+                    allRunning.TrySetResult();
+                }
+
+                allRunning.Task.Wait(HangGuard, ct).Should().BeTrue("every lane must get a whole chunk of {0}", Batch);
+                tracker.Exit();
+            }
+
+            return x;
+        }, new RunOptions { BatchSize = Batch }).CollectAsync();
+
+        outcomes.Should().HaveCount(Lanes * Batch * 2);
+        tracker.MaxRunning.Should().Be(Lanes);
+    }
 }
