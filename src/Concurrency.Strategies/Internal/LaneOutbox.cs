@@ -1,7 +1,7 @@
 namespace Concurrency.Strategies.Internal;
 
 /// <summary>
-/// A thread lane's outcomes on their way to the consumer: a single-producer (the lane) single-consumer (the run's
+/// A lane's outcomes on their way to the consumer: a single-producer (the lane) single-consumer (the run's
 /// consumer) ring. The lane adds each outcome as its item finishes, with one array store and one release write,
 /// and the consumer can always take it, so no outcome waits behind a slow item of the same chunk.
 /// </summary>

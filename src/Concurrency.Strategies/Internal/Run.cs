@@ -7,7 +7,7 @@ namespace Concurrency.Strategies.Internal;
 
 /// <summary>
 /// One enumeration of <see cref="IExecutionStrategy.RunAsync{TIn, TOut}"/>: the lanes that pull and run items,
-/// the window that bounds read-ahead, and the queue that carries outcomes to the consumer.
+/// the window that bounds read-ahead, and the outboxes that carry outcomes to the consumer.
 /// </summary>
 /// <remarks>
 /// A lane is a loop on one worker (a dedicated thread or a pool task) that takes items and runs them one after
