@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Concurrency.Strategies.Internal;
 
 /// <summary>
@@ -13,12 +15,17 @@ namespace Concurrency.Strategies.Internal;
 internal sealed class LaneOutbox<T>
 {
     private const int InitialCapacity = 64;
+    private readonly ConcurrentQueue<LaneOutbox<T>> _ready;
     private Ring _producerRing;
     private Ring _consumerRing;
     private long _cachedHead;
+    private int _queued;
 
-    public LaneOutbox()
+    /// <param name="ready">Where the outbox announces itself when it has something after being drained, so the
+    /// consumer visits only outboxes with outcomes, however many lanes there are.</param>
+    public LaneOutbox(ConcurrentQueue<LaneOutbox<T>> ready)
     {
+        _ready = ready;
         _producerRing = _consumerRing = new Ring(InitialCapacity);
     }
 
@@ -32,8 +39,25 @@ internal sealed class LaneOutbox<T>
         }
     }
 
-    /// <summary>Adds an outcome; lane thread only.</summary>
+    /// <summary>Adds an outcome and announces the outbox unless it is already announced; lane only.</summary>
+    /// <remarks>
+    /// The flag is read without a full fence, so in a rare interleaving an outbox the consumer just cleared is not
+    /// announced again; the consumer's full sweep (<see cref="HasItems"/>) on its backstop and at the end of the
+    /// run finds such outcomes.
+    /// </remarks>
     public void Add(in T outcome)
+    {
+        Write(outcome);
+        if (Volatile.Read(ref _queued) == 0 && Interlocked.Exchange(ref _queued, 1) == 0)
+        {
+            _ready.Enqueue(this);
+        }
+    }
+
+    /// <summary>Clears the announcement before a drain, so an outcome added during the drain announces again.</summary>
+    public void TakeAnnouncement() => Interlocked.Exchange(ref _queued, 0);
+
+    private void Write(in T outcome)
     {
         var ring = _producerRing;
         var tail = ring.Tail;

@@ -43,22 +43,29 @@ internal sealed partial class Run<TIn, TOut>
             var unreleased = 0;
             while (true)
             {
-                DrainOutboxes(batch);
+                DrainReadyOutboxes(batch);
                 if (batch.Count == 0 && !TrySpinForOutcomes(batch))
                 {
                     // Marked waiting (or complete): a lane that adds from now on wakes us (or added before the
-                    // end), so only what is already in the outboxes can be missed; take it before waiting.
+                    // end), so only what is already in the outboxes can be missed; take it before waiting. At the
+                    // end, sweep every outbox: an announcement may have been missed, an outcome may not.
                     var wait = _signal.Arm();
-                    DrainOutboxes(batch);
-                    if (batch.Count == 0)
+                    if (wait is null)
                     {
-                        if (wait is null)
+                        DrainAllOutboxes(batch);
+                        if (batch.Count == 0)
                         {
                             break;
                         }
-
-                        await WaitForOutcomesAsync(wait).ConfigureAwait(false);
-                        continue;
+                    }
+                    else
+                    {
+                        DrainReadyOutboxes(batch);
+                        if (batch.Count == 0)
+                        {
+                            await WaitForOutcomesAsync(wait, batch).ConfigureAwait(false);
+                            continue;
+                        }
                     }
                 }
 
@@ -131,7 +138,7 @@ internal sealed partial class Run<TIn, TOut>
     /// <see cref="WakeBatch"/> or per wake interval), so an outcome can sit in an outbox behind a slow item;
     /// a short real-time backstop (1 ms, doubling to 16 ms while nothing comes) bounds that wait.
     /// </summary>
-    private async ValueTask WaitForOutcomesAsync(Task wait)
+    private async ValueTask WaitForOutcomesAsync(Task wait, List<ItemOutcome<TIn, TOut>> batch)
     {
         var backstop = TimeSpan.FromMilliseconds(1);
         while (!wait.IsCompleted)
@@ -144,7 +151,8 @@ internal sealed partial class Run<TIn, TOut>
                 return;
             }
 
-            if (AnyOutboxHasItems())
+            DrainAllOutboxes(batch);
+            if (batch.Count > 0)
             {
                 return;
             }

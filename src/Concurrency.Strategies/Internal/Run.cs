@@ -28,8 +28,8 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private readonly TaskCompletionSource _lanesDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _kindTag;
     private CancellationTokenRegistration _enumeratorLink;
-    private readonly object _outboxLock = new();
-    private LaneOutbox<ItemOutcome<TIn, TOut>>[] _outboxes = [];
+    private readonly List<LaneOutbox<ItemOutcome<TIn, TOut>>> _outboxes = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<LaneOutbox<ItemOutcome<TIn, TOut>>> _readyOutboxes = new();
     private CancellationTokenSource? _cts;
     private SourceReader<TIn>? _reader;
     private long? _sourceCount;
@@ -235,30 +235,30 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    /// <summary>Gives a lane an outbox the consumer can drain; copy-on-write, since lanes are added rarely.</summary>
+    /// <summary>Gives a lane an outbox the consumer can drain.</summary>
     private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
     {
-        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>();
-        lock (_outboxLock)
+        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>(_readyOutboxes);
+        lock (_outboxes)
         {
-            _outboxes = [.. _outboxes, outbox];
+            _outboxes.Add(outbox);
         }
 
         return outbox;
     }
 
     /// <summary>
-    /// Before the consumer arms a wait (which costs a wake-up when lanes are fast), it spins briefly for what lanes
-    /// hold; fast lanes then rarely need to wake it, and a slow run costs only this short spin per wait.
+    /// Before the consumer arms a wait (which costs a wake-up when lanes are fast), it spins briefly for announced
+    /// outboxes; fast lanes then rarely need to wake it, and a slow run costs only this short spin per wait.
     /// </summary>
     private bool TrySpinForOutcomes(List<ItemOutcome<TIn, TOut>> batch)
     {
         var spinner = default(SpinWait);
         while (!spinner.NextSpinWillYield)
         {
-            if (AnyOutboxHasItems())
+            if (!_readyOutboxes.IsEmpty)
             {
-                DrainOutboxes(batch);
+                DrainReadyOutboxes(batch);
                 return batch.Count > 0;
             }
 
@@ -268,25 +268,29 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         return false;
     }
 
-    private bool AnyOutboxHasItems()
+    /// <summary>Takes what the announced outboxes hold: the cost follows the lanes with outcomes, not all lanes.</summary>
+    private void DrainReadyOutboxes(List<ItemOutcome<TIn, TOut>> target)
     {
-        foreach (var outbox in Volatile.Read(ref _outboxes))
+        while (_readyOutboxes.TryDequeue(out var outbox))
         {
-            if (outbox.HasItems)
-            {
-                return true;
-            }
+            outbox.TakeAnnouncement();
+            outbox.DrainInto(target);
         }
-
-        return false;
     }
 
-    /// <summary>Takes what the thread lanes' outboxes hold; consumer only.</summary>
-    private void DrainOutboxes(List<ItemOutcome<TIn, TOut>> target)
+    /// <summary>Sweeps every outbox: for the backstop and the end of the run, where no announcement may be missed.</summary>
+    private void DrainAllOutboxes(List<ItemOutcome<TIn, TOut>> target)
     {
-        foreach (var outbox in Volatile.Read(ref _outboxes))
+        DrainReadyOutboxes(target);
+        lock (_outboxes)
         {
-            outbox.DrainInto(target);
+            foreach (var outbox in _outboxes)
+            {
+                if (outbox.HasItems)
+                {
+                    outbox.DrainInto(target);
+                }
+            }
         }
     }
 
