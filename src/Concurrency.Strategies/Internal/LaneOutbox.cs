@@ -15,15 +15,16 @@ namespace Concurrency.Strategies.Internal;
 internal sealed class LaneOutbox<T>
 {
     private const int InitialCapacity = 64;
-    private readonly ConcurrentQueue<LaneOutbox<T>> _ready;
+    private readonly ConcurrentQueue<LaneOutbox<T>>? _ready;
     private Ring _producerRing;
     private Ring _consumerRing;
     private long _cachedHead;
     private int _queued;
 
     /// <param name="ready">Where the outbox announces itself when it has something after being drained, so the
-    /// consumer visits only outboxes with outcomes, however many lanes there are.</param>
-    public LaneOutbox(ConcurrentQueue<LaneOutbox<T>> ready)
+    /// consumer visits only outboxes with outcomes, however many lanes there are; <see langword="null"/> when the
+    /// lanes are few and the consumer simply sweeps them all (cheaper per item).</param>
+    public LaneOutbox(ConcurrentQueue<LaneOutbox<T>>? ready)
     {
         _ready = ready;
         _producerRing = _consumerRing = new Ring(InitialCapacity);
@@ -48,7 +49,7 @@ internal sealed class LaneOutbox<T>
     public void Add(in T outcome)
     {
         Write(outcome);
-        if (Volatile.Read(ref _queued) == 0 && Interlocked.Exchange(ref _queued, 1) == 0)
+        if (_ready is not null && Volatile.Read(ref _queued) == 0 && Interlocked.Exchange(ref _queued, 1) == 0)
         {
             _ready.Enqueue(this);
         }

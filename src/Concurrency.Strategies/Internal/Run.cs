@@ -29,6 +29,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     private readonly KeyValuePair<string, object?> _kindTag;
     private CancellationTokenRegistration _enumeratorLink;
     private readonly List<LaneOutbox<ItemOutcome<TIn, TOut>>> _outboxes = new();
+    private LaneOutbox<ItemOutcome<TIn, TOut>>[] _sweep = [];
     private readonly System.Collections.Concurrent.ConcurrentQueue<LaneOutbox<ItemOutcome<TIn, TOut>>> _readyOutboxes = new();
     private CancellationTokenSource? _cts;
     private SourceReader<TIn>? _reader;
@@ -235,13 +236,22 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
-    /// <summary>Gives a lane an outbox the consumer can drain.</summary>
+    /// <summary>Above this many lanes the consumer visits only announced outboxes instead of sweeping them all.</summary>
+    private const int SweepLaneLimit = 64;
+
+    private bool AnnounceOutboxes => _settings.MaxConcurrency > SweepLaneLimit;
+
+    /// <summary>Gives a lane an outbox the consumer can drain; few lanes are kept in a copy-on-write array to sweep.</summary>
     private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
     {
-        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>(_readyOutboxes);
+        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>(AnnounceOutboxes ? _readyOutboxes : null);
         lock (_outboxes)
         {
             _outboxes.Add(outbox);
+            if (!AnnounceOutboxes)
+            {
+                Volatile.Write(ref _sweep, [.. _outboxes]);
+            }
         }
 
         return outbox;
@@ -256,7 +266,7 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         var spinner = default(SpinWait);
         while (!spinner.NextSpinWillYield)
         {
-            if (!_readyOutboxes.IsEmpty)
+            if (AnnounceOutboxes ? !_readyOutboxes.IsEmpty : AnySweptOutboxHasItems())
             {
                 DrainReadyOutboxes(batch);
                 return batch.Count > 0;
@@ -268,14 +278,40 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         return false;
     }
 
-    /// <summary>Takes what the announced outboxes hold: the cost follows the lanes with outcomes, not all lanes.</summary>
+    /// <summary>
+    /// Takes what the lanes hold: with many lanes, only the announced outboxes (the cost follows the lanes with
+    /// outcomes); with few, a sweep of all of them.
+    /// </summary>
     private void DrainReadyOutboxes(List<ItemOutcome<TIn, TOut>> target)
     {
+        if (!AnnounceOutboxes)
+        {
+            foreach (var outbox in Volatile.Read(ref _sweep))
+            {
+                outbox.DrainInto(target);
+            }
+
+            return;
+        }
+
         while (_readyOutboxes.TryDequeue(out var outbox))
         {
             outbox.TakeAnnouncement();
             outbox.DrainInto(target);
         }
+    }
+
+    private bool AnySweptOutboxHasItems()
+    {
+        foreach (var outbox in Volatile.Read(ref _sweep))
+        {
+            if (outbox.HasItems)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Sweeps every outbox: for the backstop and the end of the run, where no announcement may be missed.</summary>

@@ -55,6 +55,41 @@ public abstract class ExecutionStrategyContractTests
     }
 
     [Fact]
+    public async Task RunAsync_ManyLanes_YieldsExactlyOneOutcomePerItem()
+    {
+        // Above 64 lanes the consumer follows announced outboxes instead of sweeping them all.
+        const int Lanes = 200;
+        await using var strategy = CreateStrategy(Lanes);
+        var tracker = new WorkTracker();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 4_000), async (x, ct) =>
+        {
+            tracker.Enter();
+            try
+            {
+                if (Hash(x) % 4 == 0)
+                {
+                    await Task.Delay(1, ct);
+                }
+                else
+                {
+                    await Task.Yield();
+                }
+
+                return x;
+            }
+            finally
+            {
+                tracker.Exit();
+            }
+        }).CollectAsync();
+
+        outcomes.Select(o => o.Index).Should().OnlyHaveUniqueItems().And.HaveCount(4_000);
+        outcomes.Should().OnlyContain(o => o.Succeeded && o.Result == o.Item);
+        tracker.MaxRunning.Should().BeInRange(2, Lanes);
+    }
+
+    [Fact]
     public async Task RunAsync_SynchronousSourceAndWork_YieldsEveryResult()
     {
         await using var strategy = CreateStrategy(3);
