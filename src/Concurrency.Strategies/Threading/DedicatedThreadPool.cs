@@ -18,6 +18,7 @@ internal sealed class DedicatedThreadPool : IDisposable
     private readonly TimeSpan _idleTimeout;
     private readonly string _namePrefix;
     private readonly ILogger _logger;
+    private TaskCompletionSource? _noThreads;
     private int _idle;
     private int _created;
     private bool _disposed;
@@ -38,6 +39,21 @@ internal sealed class DedicatedThreadPool : IDisposable
             {
                 return _threads.Count;
             }
+        }
+    }
+
+    /// <summary>Completes when no thread is alive (all exited on idle or disposal): an event to wait on.</summary>
+    public Task WhenNoThreadsAsync()
+    {
+        lock (_lock)
+        {
+            if (_threads.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _noThreads ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _noThreads.Task;
         }
     }
 
@@ -112,6 +128,11 @@ internal sealed class DedicatedThreadPool : IDisposable
                 _threads.Remove(Thread.CurrentThread);
                 live = _threads.Count;
                 Monitor.PulseAll(_lock);
+                if (live == 0 && _noThreads is { } noThreads)
+                {
+                    _noThreads = null;
+                    noThreads.TrySetResult();
+                }
             }
 
             Quietly(() => Log.ThreadExited(_logger, name, reason, live));

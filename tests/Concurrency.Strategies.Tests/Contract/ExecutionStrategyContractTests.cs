@@ -586,7 +586,7 @@ public abstract class ExecutionStrategyContractTests
         };
 
         var running = act();
-        SpinWait.SpinUntil(() => tracker.Running == 3, HangGuard).Should().BeTrue();
+        await tracker.WhenRunning(3).WaitAsync(HangGuard);
         await cts.CancelAsync();
         await running.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
         tracker.Running.Should().Be(0);
@@ -845,7 +845,7 @@ public abstract class ExecutionStrategyContractTests
         var tracker = new WorkTracker();
 
         var run = strategy.RunAsync(Enumerable.Range(0, int.MaxValue), (x, ct) => tracker.RunUntilCancelledAsync(x, ct)).CollectAsync();
-        SpinWait.SpinUntil(() => tracker.Running == 3, HangGuard).Should().BeTrue();
+        await tracker.WhenRunning(3).WaitAsync(HangGuard);
 
         await strategy.DisposeAsync();
 

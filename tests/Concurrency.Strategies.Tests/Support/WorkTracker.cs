@@ -6,6 +6,7 @@ internal sealed class WorkTracker
     private int _running;
     private int _maxRunning;
     private int _started;
+    private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = new();
 
     public int Running => Volatile.Read(ref _running);
 
@@ -20,6 +21,17 @@ internal sealed class WorkTracker
         int seen;
         while (now > (seen = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, now, seen) != seen)
         {
+        }
+
+        lock (_waiters)
+        {
+            foreach (var (count, reached) in _waiters)
+            {
+                if (now >= count)
+                {
+                    reached.TrySetResult();
+                }
+            }
         }
 
         return now;
@@ -40,5 +52,21 @@ internal sealed class WorkTracker
         {
             Exit();
         }
+    }
+
+    /// <summary>Completes when at least <paramref name="count"/> items run at once: an event to wait on, not a poll.</summary>
+    public Task WhenRunning(int count)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _waiters.Add((count, reached));
+            if (Running >= count)
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        return reached.Task;
     }
 }

@@ -51,7 +51,8 @@ public sealed class ThreadStrategyTests
         });
 
         strategy.Threads.CreatedThreads.Should().Be(4);
-        SpinWait.SpinUntil(() => strategy.LiveThreads == 0, HangGuard).Should().BeTrue("idle threads exit after IdleTimeout");
+        await strategy.Threads.WhenNoThreadsAsync().WaitAsync(HangGuard);
+        strategy.LiveThreads.Should().Be(0, "idle threads exit after IdleTimeout");
     }
 
     [Fact]
