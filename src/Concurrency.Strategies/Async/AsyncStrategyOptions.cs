@@ -24,9 +24,9 @@ public sealed class AsyncStrategyOptions
             yield return error;
         }
 
-        if (ProgressInterval <= TimeSpan.Zero)
+        foreach (var error in OptionsValidation.ProgressInterval(ProgressInterval, prefix))
         {
-            yield return $"{prefix}ProgressInterval must be positive, e.g. 00:00:00.1 for ten reports a second; got {ProgressInterval}.";
+            yield return error;
         }
     }
 }

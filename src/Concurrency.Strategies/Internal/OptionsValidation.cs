@@ -23,6 +23,15 @@ internal static class OptionsValidation
         }
     }
 
+    /// <summary>The progress interval every strategy's options share.</summary>
+    public static IEnumerable<string> ProgressInterval(TimeSpan interval, string prefix)
+    {
+        if (interval <= TimeSpan.Zero)
+        {
+            yield return $"{prefix}ProgressInterval must be positive, e.g. 00:00:00.1 for ten reports a second; got {interval}.";
+        }
+    }
+
     /// <summary>Validates options passed straight to a constructor; throws one exception listing every problem.</summary>
     public static void ThrowIfInvalid(IEnumerable<string> errors, string paramName)
     {

@@ -36,9 +36,9 @@ public sealed class ThreadStrategyOptions
             yield return $"{prefix}IdleTimeout must be between zero and {MaxIdleTimeout} (or Timeout.InfiniteTimeSpan to keep threads until disposal); got {IdleTimeout}.";
         }
 
-        if (ProgressInterval <= TimeSpan.Zero)
+        foreach (var error in OptionsValidation.ProgressInterval(ProgressInterval, prefix))
         {
-            yield return $"{prefix}ProgressInterval must be positive, e.g. 00:00:00.1 for ten reports a second; got {ProgressInterval}.";
+            yield return error;
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Concurrency.Strategies.Tests.Processes;
 /// </summary>
 public sealed class WorkerHostProcessTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+    private static readonly JsonSerializerOptions Json = FrameJson.Options;
 
     private static int Square(int x) => x * x;
 
@@ -51,12 +51,12 @@ public sealed class WorkerHostProcessTests
             using var writer = new FrameWriter(toChild);
             var reader = new FrameReader(fromChild);
 
-            var hello = await ReceiveAsync<HelloMessage>(reader, FrameType.Hello);
-            await writer.WriteAsync(FrameType.Start, JsonSerializer.SerializeToUtf8Bytes(new StartMessage(
-                WorkIdentity.From((Func<int, int>)Square), WorkIdentity.TypeName(typeof(int)), WorkIdentity.TypeName(typeof(int))), Json));
-            await writer.WriteAsync(FrameType.Batch, JsonSerializer.SerializeToUtf8Bytes(new BatchMessage(
-                1, [new BatchItem(0, JsonSerializer.SerializeToElement(12, Json)), new BatchItem(1, JsonSerializer.SerializeToElement(-3, Json))]), Json));
-            var results = await ReceiveAsync<ResultsMessage>(reader, FrameType.Results);
+            var hello = await reader.ReceiveAsync<HelloMessage>(FrameType.Hello);
+            await writer.SendAsync(FrameType.Start, new StartMessage(
+                WorkIdentity.From((Func<int, int>)Square), WorkIdentity.TypeName(typeof(int)), WorkIdentity.TypeName(typeof(int))));
+            await writer.SendAsync(FrameType.Batch, new BatchMessage(
+                1, [new BatchItem(0, JsonSerializer.SerializeToElement(12, Json)), new BatchItem(1, JsonSerializer.SerializeToElement(-3, Json))]));
+            var results = await reader.ReceiveAsync<ResultsMessage>(FrameType.Results);
             toChild.Dispose();
             await child.WaitForExitAsync().WaitAsync(HangGuard);
 
@@ -71,12 +71,5 @@ public sealed class WorkerHostProcessTests
                 child.Kill(entireProcessTree: true);
             }
         }
-    }
-
-    private static async Task<T> ReceiveAsync<T>(FrameReader reader, FrameType expected)
-    {
-        var frame = (await reader.ReadAsync().AsTask().WaitAsync(HangGuard))!.Value;
-        frame.Type.Should().Be(expected);
-        return JsonSerializer.Deserialize<T>(frame.Payload.Span, Json)!;
     }
 }

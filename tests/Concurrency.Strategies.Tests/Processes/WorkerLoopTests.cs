@@ -10,7 +10,7 @@ namespace Concurrency.Strategies.Tests.Processes;
 /// <summary>The child side of the protocol, run in this process over real anonymous pipes.</summary>
 public sealed class WorkerLoopTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
+    private static readonly JsonSerializerOptions Json = FrameJson.Options;
 
     private static int Square(int x) => x * x;
 
@@ -132,15 +132,10 @@ public sealed class WorkerLoopTests
         public async Task SendAsync<T>(FrameType type, T message)
         {
             (await Hello.WaitAsync(HangGuard)).ProcessId.Should().Be(Environment.ProcessId);
-            await _writer.WriteAsync(type, JsonSerializer.SerializeToUtf8Bytes(message, Json));
+            await _writer.SendAsync(type, message);
         }
 
-        public async Task<T> ReceiveAsync<T>(FrameType expected)
-        {
-            var frame = (await _reader.ReadAsync().AsTask().WaitAsync(HangGuard))!.Value;
-            frame.Type.Should().Be(expected);
-            return JsonSerializer.Deserialize<T>(frame.Payload.Span, Json)!;
-        }
+        public Task<T> ReceiveAsync<T>(FrameType expected) => _reader.ReceiveAsync<T>(expected);
 
         public void CloseParentOutput() => _toWorker.Dispose();
 
