@@ -13,7 +13,9 @@ if (arguments is null)
 
 using var fromParent = new AnonymousPipeClientStream(PipeDirection.In, arguments.Value.In);
 using var toParent = new AnonymousPipeClientStream(PipeDirection.Out, arguments.Value.Out);
-return await WorkerLoop.RunAsync(fromParent, toParent, arguments.Value.MaxFrameBytes);
+
+// When the parent's pipe ends (the parent exited or was killed), exit at once, even if an item is still running.
+return await WorkerLoop.RunAsync(fromParent, toParent, arguments.Value.MaxFrameBytes, onParentGone: static () => Environment.Exit(0));
 
 /// <summary>The worker's command line.</summary>
 internal readonly record struct WorkerArguments(string In, string Out, int MaxFrameBytes)

@@ -77,7 +77,11 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     {
         try
         {
-            if (_core.Threads is { } threads)
+            if (_settings.Process is not null)
+            {
+                _ = Task.Run(ProcessLaneAsync);
+            }
+            else if (_core.Threads is { } threads)
             {
                 threads.Schedule(static s => ((Run<TIn, TOut>)s!).ThreadLane(), this);
             }

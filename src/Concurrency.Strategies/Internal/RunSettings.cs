@@ -28,4 +28,7 @@ internal sealed record RunSettings
 
     /// <summary>A fixed chunk size for thread lanes; <see langword="null"/> sizes chunks automatically.</summary>
     public int? ChunkSize { get; init; }
+
+    /// <summary>For the process strategy: the pool, the work's identity and the serializer; lanes run in worker processes.</summary>
+    public Processes.ProcessRun? Process { get; init; }
 }

@@ -25,6 +25,9 @@ internal sealed class SourceReader<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>A <c>MoveNextAsync</c> that <see cref="TakeAsync"/> started but did not wait for.</summary>
+    private Task<bool>? _pendingMove;
+
     /// <summary>Gets the number of items pulled so far.</summary>
     public long Pulled => Volatile.Read(ref _nextIndex);
 
@@ -102,6 +105,61 @@ internal sealed class SourceReader<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Pulls up to <paramref name="max"/> items without blocking a pool thread on an asynchronous source; for process
+    /// lanes. Once it has an item it does not wait for the next one: a pending <c>MoveNextAsync</c> is kept for the
+    /// next call, so a slow source sends what it has instead of holding a batch back.
+    /// </summary>
+    public async ValueTask<(int Count, long FirstIndex)> TakeAsync(T[] buffer, int max, CancellationToken cancellationToken)
+    {
+        if (_sync is not null)
+        {
+            var count = Take(buffer, max, out var first);
+            return (count, first);
+        }
+
+        await _asyncLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var firstIndex = _nextIndex;
+            var taken = 0;
+            while (taken < max && !_exhausted)
+            {
+                ValueTask<bool> move;
+                if (_pendingMove is { } pending)
+                {
+                    _pendingMove = null;
+                    move = new ValueTask<bool>(pending);
+                }
+                else
+                {
+                    move = _async!.MoveNextAsync();
+                }
+
+                if (!move.IsCompleted && taken > 0)
+                {
+                    _pendingMove = move.AsTask();
+                    break;
+                }
+
+                if (!await move.ConfigureAwait(false))
+                {
+                    Volatile.Write(ref _exhausted, true);
+                    break;
+                }
+
+                buffer[taken++] = _async!.Current;
+            }
+
+            Volatile.Write(ref _nextIndex, _nextIndex + taken);
+            return (taken, firstIndex);
+        }
+        finally
+        {
+            _asyncLock.Release();
+        }
+    }
+
     private bool MoveNextBlocking()
     {
         if (_sync is not null)
@@ -119,6 +177,18 @@ internal sealed class SourceReader<T> : IAsyncDisposable
         try
         {
             _sync?.Dispose();
+            if (_pendingMove is { } pending)
+            {
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The run is over; the source's own error or cancellation no longer matters.
+                }
+            }
+
             if (_async is not null)
             {
                 await _async.DisposeAsync().ConfigureAwait(false);

@@ -54,12 +54,18 @@ internal sealed class StrategyCore : IAsyncDisposable
         IAsyncEnumerable<TIn> items,
         Func<TIn, CancellationToken, ValueTask<TOut>> work,
         RunOptions? options,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<RunSettings, RunSettings>? complete = null)
     {
         Guard.NotNull(items, Guard.ItemsFix);
         Guard.NotNull(work, Guard.WorkFix);
         ThrowIfDisposed();
         var settings = _resolve(options ?? Empty, MaxConcurrency);
+        if (complete is not null)
+        {
+            settings = complete(settings);
+        }
+
         return new RunEnumerable<TIn, TOut>(this, settings, items, work, cancellationToken);
     }
 

@@ -62,6 +62,15 @@ internal sealed class WindowGate
         }
     }
 
+    /// <summary>Takes up to <paramref name="wanted"/> units of room without waiting; 0 when full or closed.</summary>
+    public int TryAcquire(int wanted)
+    {
+        lock (_lock)
+        {
+            return _closed ? 0 : GrantLocked(wanted);
+        }
+    }
+
     /// <summary>Waits asynchronously until room for one item; returns <see langword="false"/> once closed.</summary>
     public ValueTask<bool> AcquireOneAsync()
     {

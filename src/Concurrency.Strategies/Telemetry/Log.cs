@@ -25,4 +25,25 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Debug, "{Strategy} strategy disposed; {ActiveRuns} active run(s) cancelled")]
     public static partial void StrategyDisposed(ILogger logger, StrategyKind strategy, int activeRuns);
+
+    [LoggerMessage(10, LogLevel.Information, "Worker {WorkerId} started as process {ProcessId} in {StartMs} ms ({LiveWorkers} alive)")]
+    public static partial void WorkerStarted(ILogger logger, int workerId, int processId, double startMs, int liveWorkers);
+
+    [LoggerMessage(11, LogLevel.Information, "Worker {WorkerId} (process {ProcessId}) stopped: {Reason} ({LiveWorkers} alive)")]
+    public static partial void WorkerStopped(ILogger logger, int workerId, int processId, string reason, int liveWorkers);
+
+    [LoggerMessage(12, LogLevel.Warning, "Worker {WorkerId} (process {ProcessId}) died: exit code {ExitCode}, signal {Signal}; {Reason}")]
+    public static partial void WorkerCrashed(ILogger logger, int workerId, int processId, int? exitCode, string? signal, string reason);
+
+    [LoggerMessage(13, LogLevel.Information, "[worker {WorkerId}] {Line}")]
+    public static partial void WorkerStandardOutput(ILogger logger, int workerId, string line);
+
+    [LoggerMessage(14, LogLevel.Warning, "[worker {WorkerId} stderr] {Line}")]
+    public static partial void WorkerStandardError(ILogger logger, int workerId, string line);
+
+    [LoggerMessage(15, LogLevel.Warning, "Worker {WorkerId} (process {ProcessId}) is being killed: {Reason}")]
+    public static partial void WorkerKilled(ILogger logger, int workerId, int processId, string reason);
+
+    [LoggerMessage(16, LogLevel.Error, "A worker could not start: {Reason}")]
+    public static partial void WorkerStartFailed(ILogger logger, string reason, Exception exception);
 }

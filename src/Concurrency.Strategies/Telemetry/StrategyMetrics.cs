@@ -27,6 +27,24 @@ internal static class StrategyMetrics
     public static readonly UpDownCounter<long> ItemsInFlight = Meter.CreateUpDownCounter<long>(
         "concurrency.strategies.items.in_flight", "{item}", "Work items running now.");
 
+    public static readonly UpDownCounter<long> WorkersAlive = Meter.CreateUpDownCounter<long>(
+        "concurrency.strategies.workers.alive", "{process}", "Worker processes alive now.");
+
+    public static readonly Counter<long> WorkersStarted = Meter.CreateCounter<long>(
+        "concurrency.strategies.workers.started", "{process}", "Worker processes started.");
+
+    public static readonly Counter<long> WorkersCrashed = Meter.CreateCounter<long>(
+        "concurrency.strategies.workers.crashed", "{process}", "Worker processes that died or were killed (crash, timeout, protocol error).");
+
+    public static readonly Counter<long> WorkersRecycled = Meter.CreateCounter<long>(
+        "concurrency.strategies.workers.recycled", "{process}", "Worker processes replaced on purpose (item count, memory, idle).");
+
+    public static readonly Histogram<long> BatchSize = Meter.CreateHistogram<long>(
+        "concurrency.strategies.batch.size", "{item}", "Items per batch sent to a worker process.");
+
+    public static readonly UpDownCounter<long> QueueDepth = Meter.CreateUpDownCounter<long>(
+        "concurrency.strategies.workers.queue_depth", "{item}", "Items sent to worker processes and not yet answered.");
+
     private static readonly KeyValuePair<string, object?> ThreadTag = new("concurrency.strategy", "thread");
     private static readonly KeyValuePair<string, object?> ProcessTag = new("concurrency.strategy", "process");
     private static readonly KeyValuePair<string, object?> AsyncTag = new("concurrency.strategy", "async");

@@ -13,8 +13,6 @@ namespace Concurrency.Strategies.Tests.Processes;
 /// </summary>
 public sealed class WorkerHostProcessTests
 {
-    private static readonly JsonSerializerOptions Json = FrameJson.Options;
-
     private static int Square(int x) => x * x;
 
     [Fact]
@@ -54,14 +52,13 @@ public sealed class WorkerHostProcessTests
             var hello = await reader.ReceiveAsync<HelloMessage>(FrameType.Hello);
             await writer.SendAsync(FrameType.Start, new StartMessage(
                 WorkIdentity.From((Func<int, int>)Square), WorkIdentity.TypeName(typeof(int)), WorkIdentity.TypeName(typeof(int))));
-            await writer.SendAsync(FrameType.Batch, new BatchMessage(
-                1, [new BatchItem(0, JsonSerializer.SerializeToElement(12, Json)), new BatchItem(1, JsonSerializer.SerializeToElement(-3, Json))]));
-            var results = await reader.ReceiveAsync<ResultsMessage>(FrameType.Results);
+            await writer.SendBatchAsync(1, 12, -3);
+            var results = await reader.ReceiveResultsAsync(1, 2);
             toChild.Dispose();
             await child.WaitForExitAsync().WaitAsync(HangGuard);
 
             hello.ProcessId.Should().Be(child.Id, "the hello comes from the child, not from this process");
-            results.Results.Select(r => r.Value!.Value.GetInt32()).Should().Equal(144, 9);
+            results.Select(r => r.Value!.Value.GetInt32()).Should().Equal(144, 9);
             child.ExitCode.Should().Be(0, "a closed pipe means the parent is gone, and the worker exits");
         }
         finally

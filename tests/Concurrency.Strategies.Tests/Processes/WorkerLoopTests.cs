@@ -10,8 +10,6 @@ namespace Concurrency.Strategies.Tests.Processes;
 /// <summary>The child side of the protocol, run in this process over real anonymous pipes.</summary>
 public sealed class WorkerLoopTests
 {
-    private static readonly JsonSerializerOptions Json = FrameJson.Options;
-
     private static int Square(int x) => x * x;
 
     private static int Throws(int x) => throw new InvalidOperationException($"item {x} is bad");
@@ -21,22 +19,18 @@ public sealed class WorkerLoopTests
     private static StartMessage StartFor<TIn, TOut>(Func<TIn, TOut> work) =>
         new(WorkIdentity.From(work), WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)));
 
-    private static BatchMessage Batch(long id, params object[] values) =>
-        new(id, values.Select((v, i) => new BatchItem(i, JsonSerializer.SerializeToElement(v, Json))).ToArray());
-
     [Fact]
     public async Task RunAsync_StartThenBatch_AnswersResultsInOrderAndExitsWhenTheParentCloses()
     {
         await using var pipes = new WorkerPipes();
         await pipes.SendAsync(FrameType.Start, StartFor<int, int>(Square));
-        await pipes.SendAsync(FrameType.Batch, Batch(7, 1, 2, 3));
+        await pipes.SendBatchAsync(7, 1, 2, 3);
 
-        var results = await pipes.ReceiveAsync<ResultsMessage>(FrameType.Results);
+        var results = await pipes.ReceiveResultsAsync(7, 3);
         pipes.CloseParentOutput();
 
-        results.BatchId.Should().Be(7);
-        results.Results.Select(r => (r.Index, r.Value!.Value.GetInt32())).Should().Equal((0, 1), (1, 4), (2, 9));
-        results.Results.Should().OnlyContain(r => r.Error == null && r.DurationTicks >= 0);
+        results.Select(r => (r.Index, r.Value!.Value.GetInt32())).Should().Equal((0, 1), (1, 4), (2, 9));
+        results.Should().OnlyContain(r => r.Error == null && r.DurationTicks >= 0);
         (await pipes.Worker.WaitAsync(HangGuard)).Should().Be(0, "a closed pipe means the parent is gone: the worker exits");
     }
 
@@ -45,9 +39,9 @@ public sealed class WorkerLoopTests
     {
         await using var pipes = new WorkerPipes();
         await pipes.SendAsync(FrameType.Start, StartFor<int, int>(Throws));
-        await pipes.SendAsync(FrameType.Batch, Batch(1, 5));
+        await pipes.SendBatchAsync(1, 5);
 
-        var error = (await pipes.ReceiveAsync<ResultsMessage>(FrameType.Results)).Results.Single().Error!;
+        var error = (await pipes.ReceiveResultsAsync(1, 1)).Single().Error!;
 
         error.Type.Should().Be("System.InvalidOperationException");
         error.Message.Should().Be("item 5 is bad");
@@ -59,11 +53,11 @@ public sealed class WorkerLoopTests
     {
         await using var pipes = new WorkerPipes();
         await pipes.SendAsync(FrameType.Start, StartFor<int, int>(Square));
-        await pipes.SendAsync(FrameType.Batch, Batch(1, "not a number", 4));
+        await pipes.SendBatchAsync(1, "not a number", 4);
 
-        var results = (await pipes.ReceiveAsync<ResultsMessage>(FrameType.Results)).Results;
+        var results = await pipes.ReceiveResultsAsync(1, 2);
 
-        results[0].Error!.Type.Should().EndWith("SerializationException");
+        results[0].Error!.Type.Should().Be(typeof(WorkSerializationException).FullName);
         results[0].Error!.Message.Should().Contain("could not be deserialized as System.Int32");
         results[0].Error!.Inner.Should().ContainSingle().Which.Type.Should().Be("System.Text.Json.JsonException");
         results[1].Value!.Value.GetInt32().Should().Be(16, "one bad item fails alone");
@@ -74,9 +68,9 @@ public sealed class WorkerLoopTests
     {
         await using var pipes = new WorkerPipes();
         await pipes.SendAsync(FrameType.Start, StartFor<int, Type>(WhatType));
-        await pipes.SendAsync(FrameType.Batch, Batch(1, 1));
+        await pipes.SendBatchAsync(1, 1);
 
-        var error = (await pipes.ReceiveAsync<ResultsMessage>(FrameType.Results)).Results.Single().Error!;
+        var error = (await pipes.ReceiveResultsAsync(1, 1)).Single().Error!;
 
         error.Message.Should().Contain("could not be serialized").And.Contain("System.Type");
     }
@@ -136,6 +130,14 @@ public sealed class WorkerLoopTests
         }
 
         public Task<T> ReceiveAsync<T>(FrameType expected) => _reader.ReceiveAsync<T>(expected);
+
+        public async Task SendBatchAsync(long id, params object[] values)
+        {
+            (await Hello.WaitAsync(HangGuard)).ProcessId.Should().Be(Environment.ProcessId);
+            await _writer.SendBatchAsync(id, values);
+        }
+
+        public Task<IReadOnlyList<TestResult>> ReceiveResultsAsync(long id, int expected) => _reader.ReceiveResultsAsync(id, expected);
 
         public void CloseParentOutput() => _toWorker.Dispose();
 

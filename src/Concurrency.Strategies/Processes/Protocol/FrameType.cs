@@ -20,4 +20,10 @@ internal enum FrameType : byte
 
     /// <summary>Parent → worker: finish what is running and exit.</summary>
     Shutdown = 6,
+
+    /// <summary>Parent → worker: run the worker initializer once, before any work (payload: <see cref="InitializeMessage"/>).</summary>
+    Initialize = 7,
+
+    /// <summary>Worker → parent: the initializer returned; the worker is ready for work.</summary>
+    Ready = 8,
 }

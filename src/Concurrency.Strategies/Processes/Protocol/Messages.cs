@@ -1,26 +1,20 @@
-using System.Text.Json;
-
 namespace Concurrency.Strategies.Processes.Protocol;
 
-// The payloads of the frames, serialized with System.Text.Json. Kept together: they are one schema.
+// The control payloads, serialized with System.Text.Json. Batches and results use the binary layout of
+// BatchCodec instead: they are the hot path. Kept together: they are one schema.
 
 /// <summary><see cref="FrameType.Hello"/>: the worker is up.</summary>
 internal sealed record HelloMessage(int ProcessId, string Runtime);
 
-/// <summary><see cref="FrameType.Start"/>: what to run, and the types that cross the boundary.</summary>
-internal sealed record StartMessage(WorkIdentity Work, string InputType, string OutputType);
+/// <summary>
+/// <see cref="FrameType.Start"/>: what to run, the types that cross the boundary, and the serializer factory
+/// (<see langword="null"/>: <see cref="JsonWorkSerializer.Default"/>). A worker may be started again with other
+/// work between runs; batches always use the latest Start.
+/// </summary>
+internal sealed record StartMessage(WorkIdentity Work, string InputType, string OutputType, WorkIdentity? Serializer = null);
 
-/// <summary><see cref="FrameType.Batch"/>: items to run, in order.</summary>
-internal sealed record BatchMessage(long BatchId, IReadOnlyList<BatchItem> Items);
-
-/// <summary>One item of a batch: its index in the run and its serialized value.</summary>
-internal sealed record BatchItem(long Index, JsonElement Value);
-
-/// <summary><see cref="FrameType.Results"/>: one result per item of a batch, same order.</summary>
-internal sealed record ResultsMessage(long BatchId, IReadOnlyList<ItemResult> Results);
-
-/// <summary>The outcome of one item in a worker: a serialized result or a remote error.</summary>
-internal sealed record ItemResult(long Index, JsonElement? Value, RemoteError? Error, long DurationTicks);
+/// <summary><see cref="FrameType.Initialize"/>: the worker initializer and its argument as JSON (<see langword="null"/>: none).</summary>
+internal sealed record InitializeMessage(WorkIdentity Initializer, string? ArgumentType, string? ArgumentJson);
 
 /// <summary>An exception as it crosses the process boundary: type, message, stack trace and inner errors.</summary>
 internal sealed record RemoteError(string Type, string Message, string? StackTrace, IReadOnlyList<RemoteError> Inner)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Concurrency.Strategies.Internal;
 using Concurrency.Strategies.Processes.Protocol;
 
@@ -8,16 +6,21 @@ namespace Concurrency.Strategies.Processes.Worker;
 /// <summary>Runs one item in a worker: deserialize, invoke, serialize; every failure becomes a <see cref="RemoteError"/>.</summary>
 internal abstract class WorkInvoker
 {
-    public abstract ValueTask<ItemResult> InvokeAsync(BatchItem item, CancellationToken cancellationToken);
+    /// <summary>Runs the item; on success writes the serialized result to <paramref name="output"/> and returns <see langword="null"/>.</summary>
+    public abstract ValueTask<RemoteError?> InvokeAsync(long index, ReadOnlyMemory<byte> input, FrameBuffer output, CancellationToken cancellationToken);
 
     /// <summary>Builds the invoker for a <see cref="StartMessage"/>: resolves the work and adapts it to the core shape.</summary>
-    public static WorkInvoker Create(StartMessage start, JsonSerializerOptions json)
+    public static WorkInvoker Create(StartMessage start)
     {
         var input = WorkIdentity.ResolveType(start.InputType);
         var output = WorkIdentity.ResolveType(start.OutputType);
         var work = start.Work.CreateDelegate();
+        var serializer = start.Serializer is null
+            ? JsonWorkSerializer.Default
+            : start.Serializer.CreateDelegate<Func<IWorkSerializer>>()()
+              ?? throw new InvalidOperationException($"The serializer factory {start.Serializer.MethodDisplayName} returned null.");
         var invokerType = typeof(WorkInvoker<,>).MakeGenericType(input, output);
-        return (WorkInvoker)Activator.CreateInstance(invokerType, work, json)!;
+        return (WorkInvoker)Activator.CreateInstance(invokerType, work, serializer)!;
     }
 }
 
@@ -25,11 +28,11 @@ internal abstract class WorkInvoker
 internal sealed class WorkInvoker<TIn, TOut> : WorkInvoker
 {
     private readonly Func<TIn, CancellationToken, ValueTask<TOut>> _work;
-    private readonly JsonSerializerOptions _json;
+    private readonly IWorkSerializer _serializer;
 
-    public WorkInvoker(Delegate work, JsonSerializerOptions json)
+    public WorkInvoker(Delegate work, IWorkSerializer serializer)
     {
-        _json = json;
+        _serializer = serializer;
         _work = work switch
         {
             Func<TIn, CancellationToken, ValueTask<TOut>> core => core,
@@ -43,42 +46,60 @@ internal sealed class WorkInvoker<TIn, TOut> : WorkInvoker
         };
     }
 
-    public override async ValueTask<ItemResult> InvokeAsync(BatchItem item, CancellationToken cancellationToken)
+    public override ValueTask<RemoteError?> InvokeAsync(long index, ReadOnlyMemory<byte> input, FrameBuffer output, CancellationToken cancellationToken)
     {
-        var start = Stopwatch.GetTimestamp();
-        TIn input;
+        TIn item;
         try
         {
-            input = item.Value.Deserialize<TIn>(_json)!;
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
-        {
-            return Failed(item, start, new SerializationException(
-                $"Item {item.Index} could not be deserialized as {typeof(TIn).FullName} in the worker: {ex.Message}", ex));
-        }
-
-        TOut result;
-        try
-        {
-            result = await _work(input, cancellationToken).ConfigureAwait(false);
+            item = _serializer.Deserialize<TIn>(input.Span);
         }
         catch (Exception ex)
         {
-            return Failed(item, start, ex);
+            return new(RemoteError.From(new WorkSerializationException(
+                $"Item {index} could not be deserialized as {typeof(TIn).FullName} in the worker: {ex.Message}", ex)));
         }
 
+        ValueTask<TOut> pending;
         try
         {
-            var value = JsonSerializer.SerializeToElement(result, _json);
-            return new ItemResult(item.Index, value, null, Stopwatch.GetElapsedTime(start).Ticks);
+            pending = _work(item, cancellationToken);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception ex)
         {
-            return Failed(item, start, new SerializationException(
-                $"The result of item {item.Index} ({typeof(TOut).FullName}) could not be serialized in the worker: {ex.Message}", ex));
+            return new(RemoteError.From(ex));
         }
+
+        return pending.IsCompletedSuccessfully ? new(Serialize(index, pending.Result, output)) : AwaitAsync(index, pending, output);
     }
 
-    private static ItemResult Failed(BatchItem item, long start, Exception error) =>
-        new(item.Index, null, RemoteError.From(error), Stopwatch.GetElapsedTime(start).Ticks);
+    private async ValueTask<RemoteError?> AwaitAsync(long index, ValueTask<TOut> pending, FrameBuffer output)
+    {
+        TOut result;
+        try
+        {
+            result = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            return RemoteError.From(ex);
+        }
+
+        return Serialize(index, result, output);
+    }
+
+    private RemoteError? Serialize(long index, TOut result, FrameBuffer output)
+    {
+        var start = output.Length;
+        try
+        {
+            _serializer.Serialize(result, output);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            output.Truncate(start);
+            return RemoteError.From(new WorkSerializationException(
+                $"The result of item {index} ({typeof(TOut).FullName}) could not be serialized in the worker: {ex.Message}", ex));
+        }
+    }
 }

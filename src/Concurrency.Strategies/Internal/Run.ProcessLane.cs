@@ -1,0 +1,672 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Concurrency.Strategies.Processes;
+using Concurrency.Strategies.Processes.Protocol;
+using Concurrency.Strategies.Telemetry;
+
+namespace Concurrency.Strategies.Internal;
+
+/// <summary>
+/// Process lanes: each lane leases one worker process and keeps up to
+/// <see cref="ProcessStrategyOptions.BatchesInFlightPerWorker"/> batches in its pipe, so the worker never waits for
+/// the parent. Outcomes are delivered as the worker's Results frames arrive (it flushes slow batches as it goes).
+/// With <see cref="RunOptions.Resilience"/> or <see cref="RunOptions.ItemTimeout"/>, a lane sends one item at a time
+/// through the <see cref="ItemRunner{TIn,TOut}"/> instead, so the policies see each item and a timeout kills exactly
+/// the worker that runs the late item.
+/// </summary>
+internal sealed partial class Run<TIn, TOut>
+{
+    private long _nextBatchId;
+
+    private async Task ProcessLaneAsync()
+    {
+        var lane = new ProcessLane(AddOutbox(), _settings.Process!);
+        try
+        {
+            if (_runner!.IsPlain)
+            {
+                await ProcessBatchesAsync(lane).ConfigureAwait(false);
+            }
+            else
+            {
+                await ProcessItemsAsync(lane).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        {
+            // Cancelled: the worker is killed below if it still holds items.
+        }
+        catch (ChannelClosedException) when (Token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+        finally
+        {
+            await lane.ReleaseAsync(Token.IsCancellationRequested ? "the run was cancelled while it ran items" : "the run failed while it ran items").ConfigureAwait(false);
+            if (lane.Unanswered > 0)
+            {
+                Interlocked.Add(ref _running, -lane.Unanswered);
+                RecordQueueDepth(-lane.Unanswered);
+            }
+
+            LaneExited();
+        }
+    }
+
+    /// <summary>The batched path: fill the worker's pipe, then deliver answers as they come.</summary>
+    private async Task ProcessBatchesAsync(ProcessLane lane)
+    {
+        var depth = lane.Run.Options.BatchesInFlightPerWorker;
+        while (true)
+        {
+            while (lane.Pending.Count < depth && !Token.IsCancellationRequested)
+            {
+                if (lane.Worker is { RecycleRequested: true })
+                {
+                    if (lane.Pending.Count > 0)
+                    {
+                        break;
+                    }
+
+                    lane.Run.Pool.Release(lane.Worker);
+                    lane.Worker = null;
+                }
+
+                var batch = lane.Redo.Count > 0 ? lane.Redo.Dequeue() : await NextBatchAsync(lane, mayWait: lane.Pending.Count == 0).ConfigureAwait(false);
+                if (batch is null)
+                {
+                    break;
+                }
+
+                var worker = await LeaseWorkerAsync(lane).ConfigureAwait(false);
+                if (lane.Run.Options.MaxItemsPerWorker is { } maxItems)
+                {
+                    var allowed = (int)Math.Max(1, Math.Min(int.MaxValue, maxItems - worker.Dispatched));
+                    if (batch.Count > allowed)
+                    {
+                        var (first, rest) = Split(lane, batch, allowed);
+                        lane.Redo.Enqueue(rest);
+                        batch = first;
+                    }
+                }
+
+                worker.Dispatched += batch.Count;
+                if (worker.Dispatched >= lane.Run.Options.MaxItemsPerWorker)
+                {
+                    worker.RecycleRequested = true;
+                }
+
+                lane.Pending.Enqueue(batch);
+                RecordBatch(batch.Count);
+                await worker.SendBatchAsync(batch.Payload, Token).ConfigureAwait(false);
+            }
+
+            if (lane.Pending.Count == 0)
+            {
+                if (lane.Redo.Count == 0 && (lane.SourceDone || Token.IsCancellationRequested))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+            byte[] payload;
+            try
+            {
+                payload = await lane.Worker!.ReadResultsAsync(Token).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException ex) when (ex.InnerException is WorkerDiedException died)
+            {
+                OnBatchWorkerDied(lane, died);
+                continue;
+            }
+
+            if (!TryApplyResults(lane, payload, out var problem))
+            {
+                await lane.Run.Pool.KillAsync(lane.Worker!, problem!).ConfigureAwait(false);
+                var exit = await lane.Worker!.Exit.ConfigureAwait(false);
+                OnBatchWorkerDied(lane, new WorkerDiedException(exit with { Reason = problem }, null));
+            }
+        }
+    }
+
+    /// <summary>Builds the next batch from the source: waits for room only when nothing else is in flight.</summary>
+    private async ValueTask<SentBatch<TIn>?> NextBatchAsync(ProcessLane lane, bool mayWait)
+    {
+        while (!lane.SourceDone && !Token.IsCancellationRequested)
+        {
+            var wanted = lane.Sizer.Next;
+            var room = _gate.TryAcquire(wanted);
+            if (room == 0)
+            {
+                if (!mayWait || !await _gate.AcquireOneAsync().ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                room = 1 + (wanted > 1 ? _gate.TryAcquire(wanted - 1) : 0);
+            }
+
+            if (lane.Buffer.Length < room)
+            {
+                lane.Buffer = new TIn[Math.Max(room, lane.Buffer.Length * 2)];
+            }
+
+            var (count, firstIndex) = await _reader!.TakeAsync(lane.Buffer, room, Token).ConfigureAwait(false);
+            if (count < room)
+            {
+                _gate.Return(room - count);
+            }
+
+            if (count == 0)
+            {
+                lane.SourceDone = true;
+                return null;
+            }
+
+            MaybeAddLane();
+            Interlocked.Add(ref _running, count);
+            lane.Unanswered += count;
+            RecordQueueDepth(count);
+            for (var i = 0; i < count; i++)
+            {
+                RecordItemStarted();
+            }
+
+            var indices = new long[count];
+            for (var i = 0; i < count; i++)
+            {
+                indices[i] = firstIndex + i;
+            }
+
+            var batch = Serialize(lane, lane.Buffer.AsSpan(0, count).ToArray(), indices, new int[count]);
+            Array.Clear(lane.Buffer, 0, count);
+            if (batch is not null)
+            {
+                return batch;
+            }
+
+            // Every item failed to serialize (and has its outcome); take more.
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Serializes items into one Batch payload. An item the serializer refuses, or one too large for a frame, gets
+    /// its failed outcome at once; items that do not fit after others go to a further batch (in <c>Redo</c>).
+    /// </summary>
+    private SentBatch<TIn>? Serialize(ProcessLane lane, TIn[] items, long[] indices, int[] crashes)
+    {
+        var buffer = lane.Frame;
+        var maxFrame = lane.Run.Options.MaxFrameBytes;
+        var id = Interlocked.Increment(ref _nextBatchId);
+        var countOffset = BatchCodec.BeginFrame(buffer, id);
+        var kept = new List<int>(items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var entryStart = buffer.Length;
+            buffer.WriteInt64(indices[i]);
+            var lengthOffset = buffer.ReserveInt32();
+            var valueStart = buffer.Length;
+            Exception? error = null;
+            try
+            {
+                lane.Run.Serializer.Serialize(items[i], buffer);
+            }
+            catch (Exception ex)
+            {
+                error = new WorkSerializationException(
+                    $"Item {indices[i]} ({typeof(TIn).FullName}) could not be serialized for the worker process: {ex.Message}", ex);
+            }
+
+            var length = buffer.Length - valueStart;
+            if (error is null && buffer.Length > maxFrame)
+            {
+                if (kept.Count > 0)
+                {
+                    // The frame is full: this item and the rest go in another batch.
+                    buffer.Truncate(entryStart);
+                    lane.Redo.Enqueue(Serialize(lane, items[i..], indices[i..], crashes[i..])!);
+                    break;
+                }
+
+                error = new WorkSerializationException(
+                    $"Item {indices[i]} ({typeof(TIn).FullName}) serializes to {length:N0} bytes, more than the maximum frame size of {maxFrame:N0} bytes. "
+                    + "Send smaller items (a path or a key instead of the data), or raise ProcessStrategyOptions.MaxFrameBytes.");
+            }
+
+            if (error is not null)
+            {
+                buffer.Truncate(entryStart);
+                DeliverLaneOutcome(lane, new ItemOutcome<TIn, TOut>(indices[i], items[i], default, error, TimeSpan.Zero, 1));
+                continue;
+            }
+
+            buffer.PatchInt32(lengthOffset, length);
+            kept.Add(i);
+        }
+
+        if (kept.Count == 0)
+        {
+            return null;
+        }
+
+        buffer.PatchInt32(countOffset, kept.Count);
+        var payload = buffer.WrittenSpan.ToArray();
+        return kept.Count == items.Length
+            ? new SentBatch<TIn>(id, items, indices, crashes, payload)
+            : new SentBatch<TIn>(id, kept.Select(k => items[k]).ToArray(), kept.Select(k => indices[k]).ToArray(), kept.Select(k => crashes[k]).ToArray(), payload);
+    }
+
+    private (SentBatch<TIn> Head, SentBatch<TIn> Remainder) Split(ProcessLane lane, SentBatch<TIn> batch, int firstCount)
+    {
+        var first = Serialize(lane, batch.Items[..firstCount], batch.Indices[..firstCount], batch.Crashes[..firstCount])!;
+        var rest = Serialize(lane, batch.Items[firstCount..], batch.Indices[firstCount..], batch.Crashes[firstCount..])!;
+        return (first, rest);
+    }
+
+    /// <summary>Delivers the outcomes of one Results frame; false (with the reason) if the worker broke the protocol.</summary>
+    private bool TryApplyResults(ProcessLane lane, byte[] payload, out string? problem)
+    {
+        var head = lane.Pending.Peek();
+        var memory = payload.AsMemory();
+        try
+        {
+            var (batchId, count) = BatchCodec.ReadHeader(memory.Span);
+            if (batchId != head.Id || head.Reported + count > head.Count)
+            {
+                problem = $"it answered batch {batchId} with {count} results while batch {head.Id} had {head.Count - head.Reported} unanswered items";
+                return false;
+            }
+
+            var offset = BatchCodec.HeaderSize;
+            for (var i = 0; i < count; i++)
+            {
+                var (index, kind, durationTicks, data) = BatchCodec.ReadResult(memory, ref offset);
+                var position = head.Reported;
+                if (index != head.Indices[position])
+                {
+                    problem = $"it answered item {index} where item {head.Indices[position]} was expected";
+                    return false;
+                }
+
+                var duration = TimeSpan.FromTicks(Math.Max(0, durationTicks));
+                head.Reported++;
+                head.WorkTicks += duration.Ticks;
+                DeliverLaneOutcome(lane, ToOutcome(lane, index, head.Items[position], kind, duration, data.Span));
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = $"it sent a malformed Results frame: {ex.Message}";
+            return false;
+        }
+
+        if (head.Reported == head.Count)
+        {
+            lane.Pending.Dequeue();
+            lane.Sizer.Observe(head.Count, head.WorkTicks);
+            if (lane.Run.Options.MaxWorkerMemoryBytes is { } limit && lane.Worker!.MemoryAbove(limit))
+            {
+                lane.Worker.RecycleRequested = true;
+            }
+        }
+
+        FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+        problem = null;
+        return true;
+    }
+
+    private static ItemOutcome<TIn, TOut> ToOutcome(ProcessLane lane, long index, TIn item, byte kind, TimeSpan duration, ReadOnlySpan<byte> data)
+    {
+        if (kind == BatchCodec.ErrorKind)
+        {
+            return new(index, item, default, ToException(BatchCodec.DeserializeError(data)), duration, 1);
+        }
+
+        try
+        {
+            return new(index, item, lane.Run.Serializer.Deserialize<TOut>(data), null, duration, 1);
+        }
+        catch (Exception ex)
+        {
+            return new(index, item, default, new WorkSerializationException(
+                $"The result of item {index} could not be deserialized as {typeof(TOut).FullName} in the app: {ex.Message}", ex), duration, 1);
+        }
+    }
+
+    private static Exception ToException(RemoteError error) =>
+        error.Type == typeof(WorkSerializationException).FullName
+            ? new WorkSerializationException(error.Message)
+            : RemoteWorkException.From(error);
+
+    /// <summary>
+    /// The lane's worker died. Its answered items are delivered already. The batch it was running: a single
+    /// unanswered item is the culprit and fails with <see cref="WorkerCrashedException"/>; several are suspects and
+    /// run again one by one, so only the culprit fails. Batches it had not started are sent again as they are.
+    /// </summary>
+    private void OnBatchWorkerDied(ProcessLane lane, WorkerDiedException died)
+    {
+        lane.Run.Pool.Discard(lane.Worker!);
+        lane.Worker = null;
+        if (died.Failure is { } failure)
+        {
+            throw StartFailed(failure);
+        }
+
+        var quarantineAt = lane.Run.Options.QuarantineAfterCrashes;
+        var requeue = new Queue<SentBatch<TIn>>();
+        var head = lane.Pending.Dequeue();
+        var suspects = head.Count - head.Reported;
+        for (var p = head.Reported; p < head.Count; p++)
+        {
+            var crashes = ++head.Crashes[p];
+            if (suspects == 1 || crashes >= quarantineAt)
+            {
+                DeliverLaneOutcome(lane, new ItemOutcome<TIn, TOut>(
+                    head.Indices[p], head.Items[p], default, new WorkerCrashedException(died.Exit, crashes, crashes >= quarantineAt), TimeSpan.Zero, 1));
+            }
+            else
+            {
+                requeue.Enqueue(Serialize(lane, [head.Items[p]], [head.Indices[p]], [crashes])!);
+            }
+        }
+
+        while (lane.Pending.TryDequeue(out var unstarted))
+        {
+            requeue.Enqueue(unstarted);
+        }
+
+        while (lane.Redo.TryDequeue(out var waiting))
+        {
+            requeue.Enqueue(waiting);
+        }
+
+        (lane.Redo, requeue) = (requeue, lane.Redo);
+        FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+    }
+
+    private static InvalidOperationException StartFailed(RemoteError failure) => new(
+        $"The worker process could not run the work: {failure.Type}: {failure.Message} "
+        + "Check that the work's assembly and its dependencies are in the app's deps.json (referenced by the app), and that the work is public or internal static code.",
+        RemoteWorkException.From(failure));
+
+    /// <summary>The per-item path (Polly pipeline or item timeout): one item at a time through the <see cref="ItemRunner{TIn,TOut}"/>.</summary>
+    private async Task ProcessItemsAsync(ProcessLane lane)
+    {
+        lane.ItemMode = true;
+        var runner = new ItemRunner<TIn, TOut>((item, ct) => InvokeRemoteAsync(lane, item, ct), _settings, _core.TimeProvider, Token);
+        while (!Token.IsCancellationRequested)
+        {
+            var room = _gate.AcquireOneAsync();
+            if (!room.IsCompleted)
+            {
+                FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+            }
+
+            if (!await room.ConfigureAwait(false))
+            {
+                break;
+            }
+
+            var (has, item, index) = await _reader!.TakeOneAsync(Token).ConfigureAwait(false);
+            if (!has)
+            {
+                _gate.Return(1);
+                break;
+            }
+
+            MaybeAddLane();
+
+            // The worker is leased (started, if need be) before the item's clock starts: ItemTimeout is for the item.
+            await LeaseWorkerAsync(lane).ConfigureAwait(false);
+            Interlocked.Increment(ref _running);
+            RecordLaneBusy();
+            RecordItemStarted();
+            lane.CurrentIndex = index;
+            lane.CurrentCrashes = 0;
+            ItemOutcome<TIn, TOut> outcome;
+            try
+            {
+                var pending = runner.RunAsync(item, index);
+                if (!pending.IsCompleted)
+                {
+                    FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+                }
+
+                outcome = await pending.ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+                RecordLaneIdle();
+            }
+
+            if (Token.IsCancellationRequested)
+            {
+                break;
+            }
+
+            Deliver(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
+            RecordDuration(outcome.Duration);
+            RecordFinished(1, outcome.Error is null ? 0 : 1);
+        }
+    }
+
+    /// <summary>One attempt of one item in the lane's worker. A cancelled token (timeout or run) kills that worker.</summary>
+    private async ValueTask<TOut> InvokeRemoteAsync(ProcessLane lane, TIn item, CancellationToken cancellationToken)
+    {
+        var quarantineAt = lane.Run.Options.QuarantineAfterCrashes;
+        if (lane.CurrentCrashes >= quarantineAt)
+        {
+            throw new WorkerCrashedException(lane.LastExit!, lane.CurrentCrashes, quarantined: true);
+        }
+
+        var batch = Serialize(lane, [item], [lane.CurrentIndex], [lane.CurrentCrashes]);
+        if (batch is null)
+        {
+            // Serialize delivered nothing for a single item here: it reports through the exception instead.
+            throw lane.TakeSerializationError();
+        }
+
+        var worker = await LeaseWorkerAsync(lane).ConfigureAwait(false);
+        worker.Dispatched++;
+        lane.Pending.Enqueue(batch);
+        byte[] payload;
+        try
+        {
+            RecordBatch(1);
+            await worker.SendBatchAsync(batch.Payload, cancellationToken).ConfigureAwait(false);
+            payload = await worker.ReadResultsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            lane.Pending.Clear();
+            lane.Worker = null;
+            var reason = Token.IsCancellationRequested
+                ? "the run was cancelled while it ran an item"
+                : $"item {lane.CurrentIndex} overran its time limit (RunOptions.ItemTimeout or the resilience pipeline's timeout)";
+            await lane.Run.Pool.KillAsync(worker, reason).ConfigureAwait(false);
+            throw;
+        }
+        catch (ChannelClosedException ex) when (ex.InnerException is WorkerDiedException died)
+        {
+            lane.Pending.Clear();
+            lane.Run.Pool.Discard(worker);
+            lane.Worker = null;
+            if (died.Failure is { } failure)
+            {
+                var fatal = StartFailed(failure);
+                Fail(fatal);
+                throw fatal;
+            }
+
+            lane.CurrentCrashes++;
+            lane.LastExit = died.Exit;
+            throw new WorkerCrashedException(died.Exit, lane.CurrentCrashes, lane.CurrentCrashes >= quarantineAt);
+        }
+
+        lane.Pending.Clear();
+        var memory = payload.AsMemory();
+        var (batchId, count) = BatchCodec.ReadHeader(memory.Span);
+        var offset = BatchCodec.HeaderSize;
+        if (batchId != batch.Id || count != 1)
+        {
+            lane.Worker = null;
+            await lane.Run.Pool.KillAsync(worker, $"it answered batch {batchId} ({count} results) for batch {batch.Id}").ConfigureAwait(false);
+            throw new InvalidDataException($"Worker {worker.Id} broke the protocol: it answered batch {batchId} with {count} results for batch {batch.Id} of one item.");
+        }
+
+        var (_, kind, _, data) = BatchCodec.ReadResult(memory, ref offset);
+        if (worker.Dispatched >= lane.Run.Options.MaxItemsPerWorker
+            || (lane.Run.Options.MaxWorkerMemoryBytes is { } limit && worker.MemoryAbove(limit)))
+        {
+            worker.RecycleRequested = true;
+            lane.Run.Pool.Release(worker);
+            lane.Worker = null;
+        }
+
+        if (kind == BatchCodec.ErrorKind)
+        {
+            throw ToException(BatchCodec.DeserializeError(data.Span));
+        }
+
+        try
+        {
+            return lane.Run.Serializer.Deserialize<TOut>(data.Span);
+        }
+        catch (Exception ex)
+        {
+            throw new WorkSerializationException(
+                $"The result of item {lane.CurrentIndex} could not be deserialized as {typeof(TOut).FullName} in the app: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The lane's worker, leased and bound to this run's work; a worker that cannot start fails the run.</summary>
+    private async ValueTask<WorkerProcess> LeaseWorkerAsync(ProcessLane lane)
+    {
+        if (lane.Worker is { } current)
+        {
+            return current;
+        }
+
+        WorkerProcess worker;
+        try
+        {
+            worker = await lane.Run.Pool.AcquireAsync(Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Fail(ex);
+            throw;
+        }
+
+        lane.Worker = worker;
+        await worker.BindAsync(lane.Run.Start, Token).ConfigureAwait(false);
+        return worker;
+    }
+
+    /// <summary>An outcome produced by the lane itself (serialization failure, crash), not read from a worker.</summary>
+    private void DeliverLaneOutcome(ProcessLane lane, in ItemOutcome<TIn, TOut> outcome)
+    {
+        if (lane.ItemMode)
+        {
+            lane.SerializationError = outcome.Error;
+            return;
+        }
+
+        Interlocked.Decrement(ref _running);
+        lane.Unanswered--;
+        RecordQueueDepth(-1);
+        Deliver(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
+        RecordDuration(outcome.Duration);
+        RecordFinished(1, outcome.Error is null ? 0 : 1);
+    }
+
+    private void RecordBatch(int count)
+    {
+        if (StrategyMetrics.BatchSize.Enabled)
+        {
+            StrategyMetrics.BatchSize.Record(count, _kindTag);
+        }
+    }
+
+    private void RecordQueueDepth(int delta)
+    {
+        if (StrategyMetrics.QueueDepth.Enabled)
+        {
+            StrategyMetrics.QueueDepth.Add(delta, _kindTag);
+        }
+    }
+
+    /// <summary>One process lane's state: its worker, its batches in flight, and what must be sent again.</summary>
+    private sealed class ProcessLane(LaneOutbox<ItemOutcome<TIn, TOut>> outbox, ProcessRun run)
+    {
+        public LaneOutbox<ItemOutcome<TIn, TOut>> Outbox { get; } = outbox;
+
+        public ProcessRun Run { get; } = run;
+
+        public LaneWake Wake;
+
+        public BatchSizer Sizer = new(run.FixedBatchSize, run.Options.TargetBatchDuration);
+
+        public WorkerProcess? Worker { get; set; }
+
+        public Queue<SentBatch<TIn>> Pending { get; } = new();
+
+        public Queue<SentBatch<TIn>> Redo { get; set; } = new();
+
+        public FrameBuffer Frame { get; } = new();
+
+        public TIn[] Buffer { get; set; } = new TIn[16];
+
+        public bool SourceDone { get; set; }
+
+        /// <summary>Gets or sets the items taken from the source whose outcomes are not delivered yet (batched path).</summary>
+        public int Unanswered { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the lane runs one item at a time through the item runner.</summary>
+        public bool ItemMode { get; set; }
+
+        public long CurrentIndex { get; set; } = -1;
+
+        public int CurrentCrashes { get; set; }
+
+        public WorkerExit? LastExit { get; set; }
+
+        public Exception? SerializationError { get; set; }
+
+        public Exception TakeSerializationError()
+        {
+            var error = SerializationError ?? new WorkSerializationException("The item could not be serialized.");
+            SerializationError = null;
+            return error;
+        }
+
+        /// <summary>Gives the worker back at the end of the lane, or kills it if it still runs items of this run.</summary>
+        public async Task ReleaseAsync(string killReason)
+        {
+            if (Worker is not { } worker)
+            {
+                return;
+            }
+
+            Worker = null;
+            if (Pending.Count > 0)
+            {
+                Pending.Clear();
+                await Run.Pool.KillAsync(worker, killReason).ConfigureAwait(false);
+            }
+            else
+            {
+                Run.Pool.Release(worker);
+            }
+        }
+    }
+}

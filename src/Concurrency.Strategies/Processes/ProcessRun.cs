@@ -1,0 +1,75 @@
+using Concurrency.Strategies.Processes.Protocol;
+
+namespace Concurrency.Strategies.Processes;
+
+/// <summary>What a run of the process strategy needs besides the common settings: the pool, the work's identity, the serializer and the limits.</summary>
+internal sealed record ProcessRun(
+    WorkerPool Pool,
+    StartMessage Start,
+    IWorkSerializer Serializer,
+    ProcessStrategyOptions Options,
+    int? FixedBatchSize)
+{
+    /// <summary>The largest automatic batch.</summary>
+    public const int MaxAutoBatchSize = 4096;
+
+    /// <summary>The largest <see cref="RunOptions.BatchSize"/>.</summary>
+    public const int MaxBatchSize = 65_536;
+
+    /// <summary>Items pulled and not yet consumed: every lane's batches in flight plus one being built, and the reorder slack.</summary>
+    public static int WindowCapacity(int maxConcurrency, int batchesInFlight, int? fixedBatchSize) =>
+        (int)Math.Min(int.MaxValue / 2, (long)maxConcurrency * (batchesInFlight + 1) * (fixedBatchSize ?? MaxAutoBatchSize) + (2L * maxConcurrency) + 64);
+}
+
+/// <summary>Sizes a lane's batches toward a target duration from the durations the worker reports (joblib's auto-batching).</summary>
+internal struct BatchSizer
+{
+    private readonly long _targetTicks;
+    private readonly int _fixed;
+    private int _next;
+
+    public BatchSizer(int? fixedSize, TimeSpan target)
+    {
+        _fixed = fixedSize ?? 0;
+        _targetTicks = target.Ticks;
+        _next = fixedSize ?? 1;
+    }
+
+    public readonly int Next => _next;
+
+    /// <summary>Grows at most twofold per batch while batches are short; shrinks at once when items get slower.</summary>
+    public void Observe(int items, long workTicks)
+    {
+        if (_fixed > 0 || items <= 0)
+        {
+            return;
+        }
+
+        var perItem = Math.Max(1, workTicks / items);
+        var ideal = (int)Math.Clamp(_targetTicks / perItem, 1, ProcessRun.MaxAutoBatchSize);
+        _next = ideal > _next ? Math.Min(ideal, _next * 2) : ideal;
+    }
+}
+
+/// <summary>The Batch frame payload of one <see cref="BatchSizer"/>-sized group of items, kept until every item is answered.</summary>
+internal sealed class SentBatch<TIn>(long id, TIn[] items, long[] indices, int[] crashes, byte[] payload)
+{
+    public long Id { get; } = id;
+
+    public TIn[] Items { get; } = items;
+
+    public long[] Indices { get; } = indices;
+
+    /// <summary>Gets, per item, the workers it has crashed so far.</summary>
+    public int[] Crashes { get; } = crashes;
+
+    public byte[] Payload { get; } = payload;
+
+    public int Count => Items.Length;
+
+    /// <summary>Gets or sets how many items (a prefix: results come in order) have been answered.</summary>
+    public int Reported { get; set; }
+
+    /// <summary>Gets or sets the sum of the worker-reported durations of the answered items.</summary>
+    public long WorkTicks { get; set; }
+}
