@@ -46,9 +46,9 @@ internal sealed partial class Run<TIn, TOut>
         finally
         {
             await lane.ReleaseAsync(Token.IsCancellationRequested ? "the run was cancelled while it ran items" : "the run failed while it ran items").ConfigureAwait(false);
+            MarkIdleIfDone(lane);
             if (lane.Unanswered > 0)
             {
-                Interlocked.Add(ref _running, -lane.Unanswered);
                 RecordQueueDepth(-lane.Unanswered);
             }
 
@@ -62,7 +62,9 @@ internal sealed partial class Run<TIn, TOut>
         var depth = lane.Run.Options.BatchesInFlightPerWorker;
         while (true)
         {
-            while (lane.Pending.Count < depth && !Token.IsCancellationRequested)
+            // Batches are pipelined only once items are known to be quick (the sizer grew past one): a slow item must
+            // not hold another item in its worker's pipe while another worker could run it.
+            while (lane.Pending.Count < (lane.Sizer.Next > 1 ? depth : 1) && !Token.IsCancellationRequested)
             {
                 if (lane.Worker is { RecycleRequested: true })
                 {
@@ -100,6 +102,7 @@ internal sealed partial class Run<TIn, TOut>
                 }
 
                 lane.Pending.Enqueue(batch);
+                MarkBusy(lane);
                 RecordBatch(batch.Count);
                 await worker.SendBatchAsync(batch.Payload, Token).ConfigureAwait(false);
             }
@@ -170,7 +173,6 @@ internal sealed partial class Run<TIn, TOut>
             }
 
             MaybeAddLane();
-            Interlocked.Add(ref _running, count);
             lane.Unanswered += count;
             RecordQueueDepth(count);
             for (var i = 0; i < count; i++)
@@ -311,6 +313,7 @@ internal sealed partial class Run<TIn, TOut>
         if (head.Reported == head.Count)
         {
             lane.Pending.Dequeue();
+            MarkIdleIfDone(lane);
             lane.Sizer.Observe(head.Count, head.WorkTicks);
             if (lane.Run.Options.MaxWorkerMemoryBytes is { } limit && lane.Worker!.MemoryAbove(limit))
             {
@@ -389,6 +392,7 @@ internal sealed partial class Run<TIn, TOut>
         }
 
         (lane.Redo, requeue) = (requeue, lane.Redo);
+        MarkIdleIfDone(lane);
         FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
     }
 
@@ -568,7 +572,7 @@ internal sealed partial class Run<TIn, TOut>
         }
 
         lane.Worker = worker;
-        await worker.BindAsync(lane.Run.Start, Token).ConfigureAwait(false);
+        await worker.BindAsync(lane.Start, Token).ConfigureAwait(false);
         return worker;
     }
 
@@ -581,12 +585,32 @@ internal sealed partial class Run<TIn, TOut>
             return;
         }
 
-        Interlocked.Decrement(ref _running);
         lane.Unanswered--;
         RecordQueueDepth(-1);
         Deliver(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
         RecordDuration(outcome.Duration);
         RecordFinished(1, outcome.Error is null ? 0 : 1);
+    }
+
+    /// <summary>A lane with batches in its worker has exactly one item running there: that is what <c>InFlight</c> counts.</summary>
+    private void MarkBusy(ProcessLane lane)
+    {
+        if (!lane.Busy)
+        {
+            lane.Busy = true;
+            Interlocked.Increment(ref _running);
+            RecordLaneBusy();
+        }
+    }
+
+    private void MarkIdleIfDone(ProcessLane lane)
+    {
+        if (lane.Busy && lane.Pending.Count == 0)
+        {
+            lane.Busy = false;
+            Interlocked.Decrement(ref _running);
+            RecordLaneIdle();
+        }
     }
 
     private void RecordBatch(int count)
@@ -612,6 +636,11 @@ internal sealed partial class Run<TIn, TOut>
 
         public ProcessRun Run { get; } = run;
 
+        /// <summary>Gets the Start frame for this lane's workers: the run's work, and the run activity as the remote parent of the worker's.</summary>
+        public StartMessage Start { get; } = Activity.Current is { } activity
+            ? run.Start with { TraceParent = activity.Id, TraceState = activity.TraceStateString }
+            : run.Start;
+
         public LaneWake Wake;
 
         public BatchSizer Sizer = new(run.FixedBatchSize, run.Options.TargetBatchDuration);
@@ -630,6 +659,9 @@ internal sealed partial class Run<TIn, TOut>
 
         /// <summary>Gets or sets the items taken from the source whose outcomes are not delivered yet (batched path).</summary>
         public int Unanswered { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the lane's worker has batches of this run (one item running).</summary>
+        public bool Busy { get; set; }
 
         /// <summary>Gets or sets a value indicating whether the lane runs one item at a time through the item runner.</summary>
         public bool ItemMode { get; set; }

@@ -40,8 +40,8 @@ public sealed class JsonWorkSerializer : IWorkSerializer
         Options.MakeReadOnly();
     }
 
-    /// <summary>Gets the serializer with <see cref="JsonSerializerDefaults.General"/> options (public properties, reflection metadata).</summary>
-    public static JsonWorkSerializer Default { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General));
+    /// <summary>Gets the serializer with <see cref="JsonSerializerDefaults.General"/> options plus public fields (so tuples travel), with reflection metadata.</summary>
+    public static JsonWorkSerializer Default { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General) { IncludeFields = true });
 
     /// <summary>Gets the options this serializer uses.</summary>
     public JsonSerializerOptions Options { get; }

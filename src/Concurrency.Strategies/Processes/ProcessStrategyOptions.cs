@@ -59,6 +59,9 @@ public sealed class ProcessStrategyOptions
     /// <value>Defaults to 100 milliseconds.</value>
     public TimeSpan ProgressInterval { get; set; } = RunDefaults.ProgressInterval;
 
+    /// <summary>Gets environment variables set (or, with a <see langword="null"/> value, removed) for every worker process, e.g. <c>DOTNET_GCHeapHardLimit</c>.</summary>
+    public IDictionary<string, string?> EnvironmentVariables { get; private set; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
     /// <summary>
     /// Gets or sets a custom command that starts a worker, for apps that cannot start one themselves (single-file or
     /// self-contained publish); <see langword="null"/> starts <c>dotnet exec</c> with the app's own runtimeconfig and deps files.
@@ -147,6 +150,7 @@ public sealed class ProcessStrategyOptions
     {
         var clone = (ProcessStrategyOptions)MemberwiseClone();
         clone.WorkerHost = WorkerHost?.Clone();
+        clone.EnvironmentVariables = new Dictionary<string, string?>(EnvironmentVariables, StringComparer.Ordinal);
         return clone;
     }
 

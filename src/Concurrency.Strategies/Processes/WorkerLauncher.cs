@@ -16,12 +16,14 @@ internal sealed class WorkerLauncher
     private readonly string _fileName;
     private readonly IReadOnlyList<string> _arguments;
     private readonly int _maxFrameBytes;
+    private readonly KeyValuePair<string, string?>[] _environment;
 
-    private WorkerLauncher(string fileName, IReadOnlyList<string> arguments, int maxFrameBytes)
+    private WorkerLauncher(string fileName, IReadOnlyList<string> arguments, ProcessStrategyOptions options)
     {
         _fileName = fileName;
         _arguments = arguments;
-        _maxFrameBytes = maxFrameBytes;
+        _maxFrameBytes = options.MaxFrameBytes;
+        _environment = options.EnvironmentVariables.ToArray();
     }
 
     /// <summary>A readable form of the command, for logs and errors.</summary>
@@ -32,7 +34,7 @@ internal sealed class WorkerLauncher
     {
         if (options.WorkerHost is { } custom)
         {
-            return new WorkerLauncher(custom.FileName, custom.Arguments.ToArray(), options.MaxFrameBytes);
+            return new WorkerLauncher(custom.FileName, custom.Arguments.ToArray(), options);
         }
 
         const string Fix = "Set ProcessStrategyOptions.WorkerHost to a command that starts Concurrency.Strategies.WorkerHost (for example a framework-dependent copy of the app), or use the ThreadStrategy.";
@@ -63,7 +65,7 @@ internal sealed class WorkerLauncher
         }
 
         arguments.Add(host);
-        return new WorkerLauncher(dotnet, arguments, options.MaxFrameBytes);
+        return new WorkerLauncher(dotnet, arguments, options);
     }
 
     public ProcessStartInfo StartInfo(string inHandle, string outHandle)
@@ -90,6 +92,18 @@ internal sealed class WorkerLauncher
 
         // The worker must not inherit a debugger or diagnostics port meant for the app, nor start a TTY-bound console.
         start.Environment.Remove("DOTNET_DiagnosticPorts");
+        foreach (var (name, value) in _environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         return start;
     }
 

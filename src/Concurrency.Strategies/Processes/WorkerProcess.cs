@@ -113,7 +113,7 @@ internal sealed class WorkerProcess
         }
 
         worker._readLoop = worker.ReadLoopAsync();
-        Log.WorkerStarted(logger, id, worker.ProcessId, Stopwatch.GetElapsedTime(started).TotalMilliseconds, 0);
+        Log.WorkerStarted(logger, id, worker.ProcessId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return worker;
     }
 

@@ -26,8 +26,8 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Debug, "{Strategy} strategy disposed; {ActiveRuns} active run(s) cancelled")]
     public static partial void StrategyDisposed(ILogger logger, StrategyKind strategy, int activeRuns);
 
-    [LoggerMessage(10, LogLevel.Information, "Worker {WorkerId} started as process {ProcessId} in {StartMs} ms ({LiveWorkers} alive)")]
-    public static partial void WorkerStarted(ILogger logger, int workerId, int processId, double startMs, int liveWorkers);
+    [LoggerMessage(10, LogLevel.Information, "Worker {WorkerId} started as process {ProcessId} in {StartMs} ms")]
+    public static partial void WorkerStarted(ILogger logger, int workerId, int processId, double startMs);
 
     [LoggerMessage(11, LogLevel.Information, "Worker {WorkerId} (process {ProcessId}) stopped: {Reason} ({LiveWorkers} alive)")]
     public static partial void WorkerStopped(ILogger logger, int workerId, int processId, string reason, int liveWorkers);

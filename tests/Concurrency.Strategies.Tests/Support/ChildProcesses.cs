@@ -58,6 +58,23 @@ internal static class ChildProcesses
         return found;
     }
 
+    /// <summary>The environment of a process (NUL-separated <c>NAME=value</c> entries), or empty if it is gone.</summary>
+    public static string EnvironmentOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ");
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
     /// <summary>Waits (polling /proc, bounded by <paramref name="within"/>) until none of <paramref name="pids"/> is alive; returns those still alive.</summary>
     public static async Task<IReadOnlyList<int>> WaitForExitAsync(IEnumerable<int> pids, TimeSpan within)
     {

@@ -11,7 +11,13 @@ internal sealed record HelloMessage(int ProcessId, string Runtime);
 /// (<see langword="null"/>: <see cref="JsonWorkSerializer.Default"/>). A worker may be started again with other
 /// work between runs; batches always use the latest Start.
 /// </summary>
-internal sealed record StartMessage(WorkIdentity Work, string InputType, string OutputType, WorkIdentity? Serializer = null);
+/// <remarks><see cref="TraceParent"/> is the run's activity id: the worker runs each batch in an activity that continues that trace.</remarks>
+internal sealed record StartMessage(WorkIdentity Work, string InputType, string OutputType, WorkIdentity? Serializer = null)
+{
+    public string? TraceParent { get; init; }
+
+    public string? TraceState { get; init; }
+}
 
 /// <summary><see cref="FrameType.Initialize"/>: the worker initializer and its argument as JSON (<see langword="null"/>: none).</summary>
 internal sealed record InitializeMessage(WorkIdentity Initializer, string? ArgumentType, string? ArgumentJson);

@@ -29,6 +29,9 @@ internal static class WorkerLoop
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
 
+    /// <summary>The activity a worker runs each batch in, child of the run's activity in the app.</summary>
+    public const string BatchActivityName = "concurrency.strategies.worker.batch";
+
     public static async Task<int> RunAsync(
         Stream fromParent,
         Stream toParent,
@@ -121,6 +124,7 @@ internal static class WorkerLoop
                 {
                     var start = JsonSerializer.Deserialize<StartMessage>(payload, Json) ?? throw new InvalidDataException("The Start frame was empty.");
                     state.Invoker = WorkInvoker.Create(start);
+                    state.Start = start;
                 }
                 catch (Exception ex)
                 {
@@ -130,14 +134,24 @@ internal static class WorkerLoop
 
                 return null;
             case FrameType.Batch when state.Invoker is not null:
-                try
+                // The batch continues the run's trace: work sees an Activity whose trace id is the caller's.
+                using (var activity = state.Start?.TraceParent is { } parent ? new Activity(BatchActivityName).SetParentId(parent) : null)
                 {
-                    await RunBatchAsync(payload, state, cancellationToken).ConfigureAwait(false);
-                }
-                catch (InvalidDataException ex)
-                {
-                    await SendFailureAsync(state.Writer, ex, cancellationToken).ConfigureAwait(false);
-                    return ProtocolErrorExitCode;
+                    if (activity is not null)
+                    {
+                        activity.TraceStateString = state.Start!.TraceState;
+                        activity.Start();
+                    }
+
+                    try
+                    {
+                        await RunBatchAsync(payload, state, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        await SendFailureAsync(state.Writer, ex, cancellationToken).ConfigureAwait(false);
+                        return ProtocolErrorExitCode;
+                    }
                 }
 
                 return null;
@@ -183,8 +197,7 @@ internal static class WorkerLoop
         var (batchId, count) = BatchCodec.ReadHeader(memory.Span);
         var offset = BatchCodec.HeaderSize;
         var results = state.Results;
-        var countOffset = BatchCodec.BeginFrame(results, batchId);
-        var inFrame = 0;
+        await results.BeginAsync(batchId).ConfigureAwait(false);
         var lastFlush = Stopwatch.GetTimestamp();
         for (var i = 0; i < count; i++)
         {
@@ -192,10 +205,11 @@ internal static class WorkerLoop
             var scratch = state.Scratch;
             scratch.Clear();
             var started = Stopwatch.GetTimestamp();
+            results.ItemStarted(started);
             var error = await state.Invoker!.InvokeAsync(index, value, scratch, cancellationToken).ConfigureAwait(false);
             var now = Stopwatch.GetTimestamp();
+            results.ItemStarted(0);
             var duration = TimeSpan.FromSeconds((now - started) / (double)Stopwatch.Frequency).Ticks;
-            byte[]? errorJson = null;
             if (error is null && scratch.Length + BatchCodec.ResultOverhead + BatchCodec.HeaderSize > state.MaxPayloadBytes)
             {
                 error = RemoteError.From(new WorkSerializationException(
@@ -203,43 +217,150 @@ internal static class WorkerLoop
                     + "Return smaller results, or raise ProcessStrategyOptions.MaxFrameBytes."));
             }
 
-            if (error is not null)
-            {
-                errorJson = BatchCodec.SerializeError(error);
-            }
+            var data = error is null ? scratch.WrittenMemory : BatchCodec.SerializeError(error);
+            await results.AppendAsync(index, error is null ? BatchCodec.ValueKind : BatchCodec.ErrorKind, duration, data).ConfigureAwait(false);
 
-            var entryLength = BatchCodec.ResultOverhead + (errorJson?.Length ?? scratch.Length);
-            if (inFrame > 0 && results.Length + entryLength > state.MaxPayloadBytes)
-            {
-                await FlushAsync(state, countOffset, inFrame, cancellationToken).ConfigureAwait(false);
-                countOffset = BatchCodec.BeginFrame(results, batchId);
-                inFrame = 0;
-            }
-
-            results.WriteInt64(index);
-            results.WriteByte(errorJson is null ? BatchCodec.ValueKind : BatchCodec.ErrorKind);
-            results.WriteInt64(duration);
-            var data = errorJson ?? scratch.WrittenSpan;
-            results.WriteInt32(data.Length);
-            results.Write(data);
-            inFrame++;
-
+            // Quick items stream out every few milliseconds; a slow item's predecessors go out on the timer.
             if (i < count - 1 && now - lastFlush >= FlushTicks)
             {
-                await FlushAsync(state, countOffset, inFrame, cancellationToken).ConfigureAwait(false);
-                countOffset = BatchCodec.BeginFrame(results, batchId);
-                inFrame = 0;
+                await results.FlushAsync().ConfigureAwait(false);
                 lastFlush = now;
             }
         }
 
-        await FlushAsync(state, countOffset, inFrame, cancellationToken).ConfigureAwait(false);
+        await results.EndAsync().ConfigureAwait(false);
     }
 
-    private static ValueTask FlushAsync(LoopState state, int countOffset, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Results frames of the running batch. Entries are appended as items finish; a frame goes out when it is
+    /// full, every few milliseconds while items are quick, and, from a timer, as soon as an item has run a few
+    /// milliseconds with answers waiting behind it, so a slow item never holds back the outcomes before it.
+    /// </summary>
+    private sealed class ResultsOutbox : IDisposable
     {
-        state.Results.PatchInt32(countOffset, count);
-        return state.Writer.WriteAsync(FrameType.Results, state.Results.WrittenMemory, cancellationToken);
+        private readonly FrameWriter _writer;
+        private readonly int _maxPayloadBytes;
+        private readonly FrameBuffer _buffer = new();
+        private readonly SemaphoreSlim _lock = new(1, 1);
+        private readonly Timer _timer;
+        private long _batchId;
+        private int _countOffset;
+        private int _inFrame;
+        private long _itemStarted;
+
+        public ResultsOutbox(FrameWriter writer, int maxPayloadBytes)
+        {
+            _writer = writer;
+            _maxPayloadBytes = maxPayloadBytes;
+            _timer = new Timer(static s => ((ResultsOutbox)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        }
+
+        public void ItemStarted(long timestamp) => Volatile.Write(ref _itemStarted, timestamp);
+
+        public async Task BeginAsync(long batchId)
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                _batchId = batchId;
+                StartFrame();
+            }
+            finally
+            {
+                _lock.Release();
+            }
+
+            var period = TimeSpan.FromSeconds(FlushTicks / (double)Stopwatch.Frequency);
+            _timer.Change(period, period);
+        }
+
+        public async Task AppendAsync(long index, byte kind, long durationTicks, ReadOnlyMemory<byte> data)
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_inFrame > 0 && _buffer.Length + BatchCodec.ResultOverhead + data.Length > _maxPayloadBytes)
+                {
+                    await SendLockedAsync().ConfigureAwait(false);
+                }
+
+                _buffer.WriteInt64(index);
+                _buffer.WriteByte(kind);
+                _buffer.WriteInt64(durationTicks);
+                _buffer.WriteInt32(data.Length);
+                _buffer.Write(data.Span);
+                _inFrame++;
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        public async Task FlushAsync()
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await SendLockedAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        public async Task EndAsync()
+        {
+            _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            await FlushAsync().ConfigureAwait(false);
+        }
+
+        public void Dispose()
+        {
+            _timer.Dispose();
+            _lock.Dispose();
+        }
+
+        private void OnTimer()
+        {
+            var started = Volatile.Read(ref _itemStarted);
+            if (started == 0 || Stopwatch.GetTimestamp() - started < FlushTicks || Volatile.Read(ref _inFrame) == 0 || !_lock.Wait(0))
+            {
+                return;
+            }
+
+            try
+            {
+                SendLockedAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The parent is gone; the loop finds out on its own.
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        private async ValueTask SendLockedAsync()
+        {
+            if (_inFrame == 0)
+            {
+                return;
+            }
+
+            _buffer.PatchInt32(_countOffset, _inFrame);
+            await _writer.WriteAsync(FrameType.Results, _buffer.WrittenMemory).ConfigureAwait(false);
+            StartFrame();
+        }
+
+        private void StartFrame()
+        {
+            _countOffset = BatchCodec.BeginFrame(_buffer, _batchId);
+            _inFrame = 0;
+        }
     }
 
     private static ValueTask SendAsync<T>(FrameWriter writer, FrameType type, T message, CancellationToken cancellationToken) =>
@@ -254,10 +375,12 @@ internal static class WorkerLoop
 
         public int MaxPayloadBytes { get; } = maxPayloadBytes;
 
-        public FrameBuffer Results { get; } = new();
+        public ResultsOutbox Results { get; } = new(writer, maxPayloadBytes);
 
         public FrameBuffer Scratch { get; } = new();
 
         public WorkInvoker? Invoker { get; set; }
+
+        public StartMessage? Start { get; set; }
     }
 }
