@@ -1,10 +1,11 @@
 using Concurrency.Strategies.Async;
+using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.Threading;
 
 namespace Concurrency.Strategies.Tests;
 
 /// <summary>
-/// Every public entry point of <see cref="ThreadStrategy"/> and <see cref="AsyncStrategy"/> with each bad argument:
+/// Every public entry point of <see cref="ThreadStrategy"/>, <see cref="ProcessStrategy"/> and <see cref="AsyncStrategy"/> with each bad argument:
 /// the exact exception type, the parameter it names, a message that names the problem and the fix, and when it
 /// is thrown (at the call, in the returned task, or at the first <c>MoveNextAsync</c>).
 /// </summary>
@@ -137,6 +138,7 @@ public sealed class BadArgumentsTests
 
     [Theory]
     [InlineData(StrategyKind.Thread)]
+    [InlineData(StrategyKind.Process)]
     [InlineData(StrategyKind.Async)]
     public async Task RunAsync_DisposedAfterCallBeforeEnumeration_ThrowsObjectDisposedExceptionAtGetAsyncEnumerator(StrategyKind kind)
     {
@@ -153,6 +155,7 @@ public sealed class BadArgumentsTests
 
     [Theory]
     [InlineData(StrategyKind.Thread)]
+    [InlineData(StrategyKind.Process)]
     [InlineData(StrategyKind.Async)]
     public async Task MapAsync_InvalidOptions_ThrowsAtCallTime(StrategyKind kind)
     {
@@ -201,7 +204,7 @@ public sealed class BadArgumentsTests
                     Surfaces.AtCall);
             }
 
-            foreach (var kind in new[] { StrategyKind.Thread, StrategyKind.Async })
+            foreach (var kind in new[] { StrategyKind.Thread, StrategyKind.Process, StrategyKind.Async })
             {
                 var prefix = $"{kind}Strategy | {entry.Name}";
                 if (entry.TakesItems)
@@ -252,7 +255,7 @@ public sealed class BadArgumentsTests
             }
         }
 
-        foreach (var constructor in BadConstructions())
+        foreach (var constructor in BadConstructions().Concat(BadProcessConstructions()))
         {
             yield return constructor;
         }
@@ -260,7 +263,12 @@ public sealed class BadArgumentsTests
 
     private static IEnumerable<BadOption> BadOptions(StrategyKind kind)
     {
-        var (name, limit) = kind == StrategyKind.Thread ? ("ThreadStrategy", 1024) : ("AsyncStrategy", 1_000_000);
+        var (name, limit) = kind switch
+        {
+            StrategyKind.Thread => ("ThreadStrategy", 1024),
+            StrategyKind.Process => ($"ProcessStrategy with WorkerCount {Environment.ProcessorCount} (raise ProcessStrategyOptions.WorkerCount for more)", Environment.ProcessorCount),
+            _ => ("AsyncStrategy", 1_000_000),
+        };
         foreach (var max in new[] { 0, -1, limit + 1 })
         {
             yield return new(
@@ -291,7 +299,25 @@ public sealed class BadArgumentsTests
             typeof(ArgumentOutOfRangeException),
             ["RunOptions.BatchSize must be at least 1; got 0.", "Leave it null"]);
 
-        if (kind == StrategyKind.Thread)
+        if (kind == StrategyKind.Process)
+        {
+            yield return new(
+                "RunOptions.BatchSize = 65537",
+                new RunOptions { BatchSize = 65_537 },
+                typeof(ArgumentOutOfRangeException),
+                ["RunOptions.BatchSize must be at most 65536 for the ProcessStrategy; got 65537.", "Leave it null to size batches automatically."]);
+            yield return new(
+                "RunOptions.BatchSize = 4 with ItemTimeout",
+                new RunOptions { BatchSize = 4, ItemTimeout = TimeSpan.FromSeconds(1) },
+                typeof(ArgumentException),
+                ["RunOptions.BatchSize (4) cannot be combined with ItemTimeout in the ProcessStrategy", "items travel one at a time", "Remove BatchSize"]);
+            yield return new(
+                "RunOptions.BatchSize = 4 with Resilience",
+                new RunOptions { BatchSize = 4, Resilience = Polly.ResiliencePipeline.Empty },
+                typeof(ArgumentException),
+                ["RunOptions.BatchSize (4) cannot be combined with Resilience in the ProcessStrategy", "Remove BatchSize"]);
+        }
+        else if (kind == StrategyKind.Thread)
         {
             yield return new(
                 "RunOptions.BatchSize = 65537",
@@ -354,6 +380,53 @@ public sealed class BadArgumentsTests
             ["AsyncStrategyOptions.ProgressInterval must be positive", "e.g. 00:00:00.1", "got -00:00:01."]);
     }
 
+    private static IEnumerable<BadCall> BadProcessConstructions()
+    {
+        yield return Construct("new ProcessStrategy(null)", () => new ProcessStrategy(null!), typeof(ArgumentNullException), ["options"]);
+        var invalid = new (string Label, Action<ProcessStrategyOptions> Set, string[] Message)[]
+        {
+            ("WorkerCount = 0", o => o.WorkerCount = 0, ["ProcessStrategyOptions.WorkerCount", "must be between 1 and 256", "Got 0."]),
+            ("WorkerCount = 257", o => o.WorkerCount = 257, ["ProcessStrategyOptions.WorkerCount", "must be between 1 and 256", "Got 257."]),
+            ("MaxItemsPerWorker = 0", o => o.MaxItemsPerWorker = 0, ["ProcessStrategyOptions.MaxItemsPerWorker", "Got 0."]),
+            ("MaxWorkerMemoryBytes = 1000", o => o.MaxWorkerMemoryBytes = 1000, ["ProcessStrategyOptions.MaxWorkerMemoryBytes", "Got 1000."]),
+            ("IdleTimeout = -00:00:05", o => o.IdleTimeout = TimeSpan.FromSeconds(-5), ["ProcessStrategyOptions.IdleTimeout must be between zero and", "Timeout.InfiniteTimeSpan to keep workers until disposal", "got -00:00:05."]),
+            ("StartTimeout = 00:00:00", o => o.StartTimeout = TimeSpan.Zero, ["ProcessStrategyOptions.StartTimeout must be positive", "got 00:00:00."]),
+            ("ShutdownGracePeriod = -00:00:01", o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(-1), ["ProcessStrategyOptions.ShutdownGracePeriod must be between zero (kill at once) and", "got -00:00:01."]),
+            ("MaxFrameBytes = 100", o => o.MaxFrameBytes = 100, ["ProcessStrategyOptions.MaxFrameBytes", "Got 100."]),
+            ("BatchesInFlightPerWorker = 0", o => o.BatchesInFlightPerWorker = 0, ["ProcessStrategyOptions.BatchesInFlightPerWorker", "must be between 1 and 16", "Got 0."]),
+            ("TargetBatchDuration = 00:00:00", o => o.TargetBatchDuration = TimeSpan.Zero, ["ProcessStrategyOptions.TargetBatchDuration must be between 1 millisecond and 10 seconds", "got 00:00:00."]),
+            ("QuarantineAfterCrashes = 0", o => o.QuarantineAfterCrashes = 0, ["ProcessStrategyOptions.QuarantineAfterCrashes", "Got 0."]),
+            ("WorkerHost.FileName empty", o => o.WorkerHost = new WorkerHostCommand(), ["ProcessStrategyOptions.WorkerHost.FileName must name the program", "Leave WorkerHost null"]),
+            ("Serializer captures", o => { var captured = JsonWorkSerializer.Default; o.Serializer = () => captured; }, ["ProcessStrategyOptions.Serializer must be a static method or a lambda that captures nothing", "'captured'"]),
+            ("ProgressInterval = 00:00:00", o => o.ProgressInterval = TimeSpan.Zero, ["ProcessStrategyOptions.ProgressInterval must be positive", "got 00:00:00."]),
+        };
+        foreach (var (label, set, message) in invalid)
+        {
+            yield return Construct($"new ProcessStrategy({label})", () => { var options = new ProcessStrategyOptions(); set(options); return new ProcessStrategy(options); }, typeof(ArgumentException), message);
+        }
+
+        var prefix = "ProcessStrategyOptions.UseInitializer";
+        var factor = 3;
+        yield return new(
+            $"{prefix}(capturing lambda)",
+            Strategy: null,
+            DisposeFirst: false,
+            _ => new ProcessStrategyOptions().UseInitializer(() => Console.WriteLine(factor)),
+            typeof(ArgumentException),
+            "initializer",
+            ["captures", "'factor' (Int32)", "use a static method"],
+            Surfaces.AtCall);
+        yield return new(
+            $"{prefix}(argument that cannot be serialized)",
+            Strategy: null,
+            DisposeFirst: false,
+            _ => new ProcessStrategyOptions().UseInitializer(static (Type _) => { }, typeof(int)),
+            typeof(ArgumentException),
+            "argument",
+            ["The initializer's argument of type System.Type cannot be serialized with System.Text.Json", "Pass a value made of public properties"],
+            Surfaces.AtCall);
+    }
+
     private static BadCall Construct(string name, Func<object> construct, Type exception, string[] messageContains) =>
         new(name, Strategy: null, DisposeFirst: false, _ => construct(), exception, "options", messageContains, Surfaces.AtCall);
 
@@ -362,7 +435,8 @@ public sealed class BadArgumentsTests
         null => null,
         StrategyKind.Thread => new ThreadStrategy(),
         StrategyKind.Async => new AsyncStrategy(),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the thread and async strategies are covered here."),
+        StrategyKind.Process => new ProcessStrategy(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown strategy kind."),
     };
 
     /// <summary>Makes the call and nothing else: a returned task is not awaited, a returned sequence not enumerated.</summary>

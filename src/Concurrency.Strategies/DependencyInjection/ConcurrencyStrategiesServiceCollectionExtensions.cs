@@ -2,6 +2,7 @@ using Concurrency.Strategies;
 using Concurrency.Strategies.Async;
 using Concurrency.Strategies.DependencyInjection;
 using Concurrency.Strategies.Internal;
+using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.Threading;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,10 +15,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ConcurrencyStrategiesServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ThreadStrategy"/> and <see cref="AsyncStrategy"/> as singletons, also as keyed
+    /// Registers <see cref="ThreadStrategy"/>, <see cref="ProcessStrategy"/> and <see cref="AsyncStrategy"/> as singletons, also as keyed
     /// <see cref="IExecutionStrategy"/> services by <see cref="StrategyKind"/>, with validated options
     /// (<c>ValidateOnStart</c>) and <see cref="TimeProvider.System"/> unless one is registered. Safe to call more than
-    /// once; nothing starts at registration; the container disposes the strategies, which stops their workers.
+    /// once; nothing starts at registration (the process pool spawns on first use); the container disposes the strategies,
+    /// which stops their worker threads and processes.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same service collection, for chaining.</returns>
@@ -59,9 +61,12 @@ public static class ConcurrencyStrategiesServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ThreadStrategy(
             Options(sp).Thread, sp.GetService<ILogger<ThreadStrategy>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ProcessStrategy(
+            Options(sp).Process, sp.GetService<ILogger<ProcessStrategy>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new AsyncStrategy(
             Options(sp).Async, sp.GetService<ILogger<AsyncStrategy>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Thread, static (sp, _) => sp.GetRequiredService<ThreadStrategy>());
+        services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Process, static (sp, _) => sp.GetRequiredService<ProcessStrategy>());
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Async, static (sp, _) => sp.GetRequiredService<AsyncStrategy>());
         return services;
     }

@@ -143,7 +143,7 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
             throw new ArgumentOutOfRangeException(
                 nameof(options),
                 options.BatchSize,
-                $"RunOptions.BatchSize must be at most {ProcessRun.MaxBatchSize:N0} for the ProcessStrategy; got {options.BatchSize}. Leave it null to size batches automatically.");
+                $"RunOptions.BatchSize must be at most {ProcessRun.MaxBatchSize} for the ProcessStrategy; got {options.BatchSize}. Leave it null to size batches automatically.");
         }
 
         var perItem = options.Resilience is not null || options.ItemTimeout is not null;

@@ -1,5 +1,6 @@
 using Concurrency.Strategies.Tests.Support;
 using Concurrency.Strategies.Async;
+using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.Threading;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,17 @@ public sealed class ServiceCollectionExtensionsTests
         ["Thread.ProgressInterval"] = o => o.Thread.ProgressInterval = TimeSpan.Zero,
         ["Thread.IdleTimeout"] = o => o.Thread.IdleTimeout = TimeSpan.FromSeconds(-5),
         ["Async.ProgressInterval"] = o => o.Async.ProgressInterval = TimeSpan.FromSeconds(-1),
+        ["Process.WorkerCount"] = o => o.Process.WorkerCount = 0,
+        ["Process.MaxItemsPerWorker"] = o => o.Process.MaxItemsPerWorker = 0,
+        ["Process.IdleTimeout"] = o => o.Process.IdleTimeout = TimeSpan.FromSeconds(-2),
+        ["Process.Serializer"] = o => o.Process.Serializer = CapturingSerializerFactory(),
     };
+
+    private static Func<IWorkSerializer> CapturingSerializerFactory()
+    {
+        var captured = JsonWorkSerializer.Default;
+        return () => captured;
+    }
 
     // ---- the three overloads -------------------------------------------------------------------------------
 
@@ -35,6 +46,11 @@ public sealed class ServiceCollectionExtensionsTests
         thread.MaxConcurrency.Should().Be(Math.Clamp(8 * Environment.ProcessorCount, 8, 256), "the documented default is 8 threads per core");
         async.Kind.Should().Be(StrategyKind.Async);
         async.MaxConcurrency.Should().Be(100);
+        var process = provider.GetRequiredService<ProcessStrategy>();
+        process.Kind.Should().Be(StrategyKind.Process);
+        process.WorkerCount.Should().Be(Environment.ProcessorCount, "the documented default is one worker per core");
+        process.MaxConcurrency.Should().Be(Environment.ProcessorCount);
+        process.LiveWorkerCount.Should().Be(0, "nothing spawns until first use");
         provider.GetRequiredService<TimeProvider>().Should().BeSameAs(TimeProvider.System);
     }
 
@@ -46,10 +62,12 @@ public sealed class ServiceCollectionExtensionsTests
             {
                 o.Thread.MaxConcurrency = 7;
                 o.Async.MaxConcurrency = 33;
+                o.Process.WorkerCount = 3;
             })
             .BuildServiceProvider();
 
         provider.GetRequiredService<ThreadStrategy>().MaxConcurrency.Should().Be(7);
+        provider.GetRequiredService<ProcessStrategy>().MaxConcurrency.Should().Be(3);
         provider.GetRequiredService<AsyncStrategy>().MaxConcurrency.Should().Be(33);
     }
 
@@ -62,6 +80,10 @@ public sealed class ServiceCollectionExtensionsTests
                 ["ConcurrencyStrategies:Thread:MaxConcurrency"] = "5",
                 ["ConcurrencyStrategies:Thread:IdleTimeout"] = "00:00:05",
                 ["ConcurrencyStrategies:Async:MaxConcurrency"] = "250",
+                ["ConcurrencyStrategies:Process:WorkerCount"] = "3",
+                ["ConcurrencyStrategies:Process:MaxItemsPerWorker"] = "1000",
+                ["ConcurrencyStrategies:Process:EnvironmentVariables:DOTNET_gcServer"] = "0",
+                ["ConcurrencyStrategies:Process:WorkerHost:FileName"] = "/opt/app/worker",
             })
             .Build();
 
@@ -74,6 +96,10 @@ public sealed class ServiceCollectionExtensionsTests
         options.Thread.IdleTimeout.Should().Be(TimeSpan.FromSeconds(5));
         options.Thread.ProgressInterval.Should().Be(TimeSpan.FromMilliseconds(100), "an unbound key keeps its default");
         options.Async.MaxConcurrency.Should().Be(250);
+        options.Process.WorkerCount.Should().Be(3);
+        options.Process.MaxItemsPerWorker.Should().Be(1000);
+        options.Process.EnvironmentVariables.Should().Contain("DOTNET_gcServer", "0");
+        options.Process.WorkerHost!.FileName.Should().Be("/opt/app/worker");
         provider.GetRequiredService<ThreadStrategy>().MaxConcurrency.Should().Be(5);
         provider.GetRequiredService<AsyncStrategy>().MaxConcurrency.Should().Be(250);
     }
@@ -109,7 +135,10 @@ public sealed class ServiceCollectionExtensionsTests
 
         var thread = provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Thread);
         var async = provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Async);
+        var process = provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Process);
 
+        process.Should().BeSameAs(provider.GetRequiredService<ProcessStrategy>());
+        process.Kind.Should().Be(StrategyKind.Process);
         thread.Should().BeSameAs(provider.GetRequiredService<ThreadStrategy>());
         thread.Kind.Should().Be(StrategyKind.Thread);
         async.Should().BeSameAs(provider.GetRequiredService<AsyncStrategy>());
@@ -117,12 +146,26 @@ public sealed class ServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task GetKeyedService_ProcessKindNotRegistered_ReturnsNull()
+    public async Task GetService_UnkeyedInterface_IsNotRegistered()
     {
         await using var provider = new ServiceCollection().AddConcurrencyStrategies().BuildServiceProvider();
 
-        provider.GetKeyedService<IExecutionStrategy>(StrategyKind.Process).Should().BeNull();
         provider.GetService<IExecutionStrategy>().Should().BeNull("strategies are registered keyed, never as the unkeyed interface");
+    }
+
+    [Fact]
+    public async Task ProcessStrategy_FromTheContainer_RunsWorkInWorkersAndTheContainerStopsThem()
+    {
+        int[] pids;
+        await using (var provider = new ServiceCollection().AddConcurrencyStrategies(o => o.Process.WorkerCount = 1).BuildServiceProvider())
+        {
+            var process = provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Process);
+            (await process.InvokeAsync(7, Concurrency.Strategies.TestWorkloads.Workloads.Square)).Should().Be(49);
+            pids = [.. ((ProcessStrategy)process).WorkerProcessIds];
+            pids.Should().ContainSingle();
+        }
+
+        pids.Should().OnlyContain(pid => !ChildProcesses.IsAlive(pid), "disposing the container stops every worker and waits for it");
     }
 
     // ---- idempotence ---------------------------------------------------------------------------------------
@@ -141,7 +184,8 @@ public sealed class ServiceCollectionExtensionsTests
         Count(services, typeof(IValidateOptions<ConcurrencyStrategiesOptions>)).Should().Be(1);
         Count(services, typeof(IExecutionStrategy), StrategyKind.Thread).Should().Be(1);
         Count(services, typeof(IExecutionStrategy), StrategyKind.Async).Should().Be(1);
-        Count(services, typeof(IExecutionStrategy), StrategyKind.Process).Should().Be(0);
+        Count(services, typeof(IExecutionStrategy), StrategyKind.Process).Should().Be(1);
+        Count(services, typeof(ProcessStrategy)).Should().Be(1);
 
         await using var provider = services.BuildServiceProvider();
         var thread = provider.GetRequiredService<ThreadStrategy>();
@@ -158,6 +202,10 @@ public sealed class ServiceCollectionExtensionsTests
     [InlineData("Thread.ProgressInterval")]
     [InlineData("Thread.IdleTimeout")]
     [InlineData("Async.ProgressInterval")]
+    [InlineData("Process.WorkerCount")]
+    [InlineData("Process.MaxItemsPerWorker")]
+    [InlineData("Process.IdleTimeout")]
+    [InlineData("Process.Serializer")]
     public async Task StartAsync_InvalidOptions_ThrowsOptionsValidationExceptionNamingThePropertyPath(string path)
     {
         using var host = new HostBuilder()
