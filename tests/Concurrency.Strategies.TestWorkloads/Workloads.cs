@@ -82,6 +82,10 @@ public static class Workloads
 
     public static int ProcessId(int x) => Environment.ProcessId;
 
+    public static int Length(string text) => text.Length;
+
+    public static string Repeat(int length) => new('y', length);
+
     public static Unserializable Broken(int x) => new();
 
     /// <summary>Counts primes below <paramref name="limit"/> by trial division: CPU-bound work.</summary>

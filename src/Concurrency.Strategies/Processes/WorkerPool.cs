@@ -143,7 +143,6 @@ internal sealed class WorkerPool : IAsyncDisposable
             }
         }
 
-        _ = worker.Exit.ContinueWith(static _ => Record(StrategyMetrics.WorkersAlive, -1), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return worker;
     }
 
@@ -346,6 +345,7 @@ internal sealed class WorkerPool : IAsyncDisposable
     {
         if (_all.Remove(worker))
         {
+            Record(StrategyMetrics.WorkersAlive, -1);
             _alive--;
             WakeOneWaiter();
         }
@@ -362,11 +362,13 @@ internal sealed class WorkerPool : IAsyncDisposable
         }
     }
 
+    private static readonly KeyValuePair<string, object?> ProcessTag = StrategyMetrics.TagFor(StrategyKind.Process);
+
     private static void Record(System.Diagnostics.Metrics.Counter<long> counter, long value)
     {
         if (counter.Enabled)
         {
-            counter.Add(value);
+            counter.Add(value, ProcessTag);
         }
     }
 
@@ -374,7 +376,7 @@ internal sealed class WorkerPool : IAsyncDisposable
     {
         if (counter.Enabled)
         {
-            counter.Add(value);
+            counter.Add(value, ProcessTag);
         }
     }
 
