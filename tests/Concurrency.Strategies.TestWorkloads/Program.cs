@@ -2,6 +2,12 @@ using Concurrency.Strategies;
 using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.TestWorkloads;
 
+// A worker started through ProcessStrategyOptions.WorkerHost: this app is its own worker host.
+if (ProcessWorker.IsWorkerCommandLine(args))
+{
+    return await ProcessWorker.RunAsync(args);
+}
+
 // pool-owner <workers>: owns a busy process pool, prints "pids <pid> <pid> ..." once every worker runs an item,
 // then waits to be killed. The no-orphan test kills this process with SIGKILL and checks the workers exit.
 if (args is ["pool-owner", var countText])

@@ -113,8 +113,8 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         Guard.NotNull(items, Guard.ItemsFix);
         Guard.NotNull(work, Guard.WorkFix);
         _core.ThrowIfDisposed();
-        var identity = WorkIdentity.From(work, nameof(work));
         _pool.EnsureLaunchable();
+        var identity = WorkIdentity.From(work, nameof(work), allowFileless: _options.WorkerHost is not null);
         var start = new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity);
         return _core.Run(
             items,

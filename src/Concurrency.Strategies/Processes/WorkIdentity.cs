@@ -30,7 +30,7 @@ internal sealed record WorkIdentity(
 
     /// <summary>Names <paramref name="work"/>, seeing through the library's own adapters to the caller's delegate.</summary>
     /// <exception cref="ArgumentException">The work captures state, is an instance method, or lives in an assembly without a file.</exception>
-    public static WorkIdentity From(Delegate work, string paramName = "work")
+    public static WorkIdentity From(Delegate work, string paramName = "work", bool allowFileless = false)
     {
         Guard.NotNull(work, Guard.WorkFix, paramName);
         while (work.Target is IWorkAdapter adapter)
@@ -70,11 +70,11 @@ internal sealed record WorkIdentity(
         }
 
         var assembly = method.Module.Assembly;
-        if (assembly.IsDynamic || string.IsNullOrEmpty(assembly.Location))
+        if (assembly.IsDynamic || (string.IsNullOrEmpty(assembly.Location) && !allowFileless))
         {
             throw new ArgumentException(
                 $"The work {display} lives in assembly '{assembly.GetName().Name}', which has no file on disk (dynamic, or loaded from bytes or a single-file bundle), so a child process cannot load it. "
-                + "Define the work in an assembly that is deployed as a file.",
+                + "Define the work in an assembly that is deployed as a file, or start workers that already contain it with ProcessStrategyOptions.WorkerHost (see ProcessWorker).",
                 paramName);
         }
 

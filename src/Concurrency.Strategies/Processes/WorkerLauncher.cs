@@ -30,15 +30,17 @@ internal sealed class WorkerLauncher
     public string Description => $"{_fileName} {string.Join(' ', _arguments)}";
 
     /// <exception cref="NotSupportedException">The app cannot start workers itself (single-file, no dotnet host, no host assembly).</exception>
-    public static WorkerLauncher Create(ProcessStrategyOptions options)
+    public static WorkerLauncher Create(ProcessStrategyOptions options) => Create(options, typeof(WorkerLauncher).Assembly.Location);
+
+    /// <summary>As <see cref="Create(ProcessStrategyOptions)"/>, with the library's location given (empty in a single-file app).</summary>
+    internal static WorkerLauncher Create(ProcessStrategyOptions options, string libraryLocation)
     {
         if (options.WorkerHost is { } custom)
         {
             return new WorkerLauncher(custom.FileName, custom.Arguments.ToArray(), options);
         }
 
-        const string Fix = "Set ProcessStrategyOptions.WorkerHost to a command that starts Concurrency.Strategies.WorkerHost (for example a framework-dependent copy of the app), or use the ThreadStrategy.";
-        var libraryLocation = typeof(WorkerLauncher).Assembly.Location;
+        const string Fix = "Set ProcessStrategyOptions.WorkerHost to a command that starts a worker (the app itself can be one: see ProcessWorker.RunAsync), or use the ThreadStrategy.";
         if (string.IsNullOrEmpty(libraryLocation))
         {
             throw new NotSupportedException(

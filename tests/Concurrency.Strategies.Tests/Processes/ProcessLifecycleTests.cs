@@ -188,6 +188,39 @@ public sealed class ProcessLifecycleTests
         results.Single(o => o.Index == 0).Result.Should().HaveLength(10);
     }
 
+    [Fact]
+    public async Task WorkerHost_TheAppItselfAsItsWorkerHost_RunsTheItemsThere()
+    {
+        var testApp = typeof(ProcessLifecycleTests).Assembly.GetName().Name;
+        var host = new WorkerHostCommand { FileName = DotnetHost() };
+        foreach (var argument in new[]
+        {
+            "exec",
+            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
+            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
+            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
+        })
+        {
+            host.Arguments.Add(argument);
+        }
+
+        await using var strategy = Create(1, o => o.WorkerHost = host);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 5), Workloads.Square).CollectAsync().WaitAsync(HangGuard);
+        var pid = strategy.WorkerProcessIds.Single();
+
+        outcomes.Select(o => o.Result).Order().Should().Equal(0, 1, 4, 9, 16);
+        File.ReadAllText($"/proc/{pid}/cmdline").Should().Contain("Concurrency.Strategies.TestWorkloads.dll").And.NotContain("Concurrency.Strategies.WorkerHost.dll");
+    }
+
+    [Fact]
+    public void WorkerLauncher_SingleFileApp_ThrowsNotSupportedNamingTheWorkerHostOption()
+    {
+        var act = () => WorkerLauncher.Create(new ProcessStrategyOptions(), libraryLocation: string.Empty);
+
+        act.Should().Throw<NotSupportedException>().WithMessage("*single-file*ProcessStrategyOptions.WorkerHost*ProcessWorker.RunAsync*");
+    }
+
     private static string DotnetHost()
     {
         var root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.IO.Pipes;
+using Concurrency.Strategies.Processes.Protocol;
+using Concurrency.Strategies.Processes.Worker;
+
+namespace Concurrency.Strategies.Processes;
+
+/// <summary>
+/// The worker side of the process strategy, for apps that start their own workers through
+/// <see cref="ProcessStrategyOptions.WorkerHost"/> (a single-file app can be its own worker host): call
+/// <see cref="RunAsync"/> from <c>Main</c> when the command line carries the worker arguments.
+/// </summary>
+/// <example>
+/// <code>
+/// if (ProcessWorker.IsWorkerCommandLine(args)) return await ProcessWorker.RunAsync(args);
+/// // ... and in the app: options.WorkerHost = new WorkerHostCommand { FileName = Environment.ProcessPath! };
+/// </code>
+/// </example>
+public static class ProcessWorker
+{
+    /// <summary>Returns whether <paramref name="args"/> holds the arguments the process strategy gives a worker (<c>--in</c> and <c>--out</c>).</summary>
+    /// <param name="args">The command line.</param>
+    /// <returns><see langword="true"/> for a worker's command line.</returns>
+    public static bool IsWorkerCommandLine(IReadOnlyList<string> args) => Parse(args) is not null;
+
+    /// <summary>
+    /// Runs the worker loop on the pipes named by <c>--in</c> and <c>--out</c> (other arguments are ignored), until the
+    /// app sends a shutdown or its pipe closes; when the app dies, the worker exits at once, even during an item.
+    /// </summary>
+    /// <param name="args">The command line, with <c>--in &lt;handle&gt; --out &lt;handle&gt;</c> and optionally <c>--max-frame &lt;bytes&gt;</c>.</param>
+    /// <returns>The process exit code: 0 after a shutdown, 2 for a bad command line, 3 when the work could not start, 4 for a protocol error.</returns>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (Parse(args) is not { } arguments)
+        {
+            await Console.Error.WriteLineAsync("Usage: <worker host> [app arguments] --in <pipe handle> --out <pipe handle> [--max-frame <bytes>]").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var fromParent = new AnonymousPipeClientStream(PipeDirection.In, arguments.In);
+        using var toParent = new AnonymousPipeClientStream(PipeDirection.Out, arguments.Out);
+        return await WorkerLoop.RunAsync(fromParent, toParent, arguments.MaxFrameBytes, onParentGone: static () => Environment.Exit(0)).ConfigureAwait(false);
+    }
+
+    private static (string In, string Out, int MaxFrameBytes)? Parse(IReadOnlyList<string> args)
+    {
+        string? input = null, output = null;
+        var maxFrame = FrameFormat.DefaultMaxPayloadBytes;
+        for (var i = 0; i + 1 < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--in":
+                    input = args[++i];
+                    break;
+                case "--out":
+                    output = args[++i];
+                    break;
+                case "--max-frame" when int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0:
+                    maxFrame = parsed;
+                    i++;
+                    break;
+            }
+        }
+
+        return input is null || output is null ? null : (input, output, maxFrame);
+    }
+}
