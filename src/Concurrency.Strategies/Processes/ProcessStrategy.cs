@@ -114,8 +114,7 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         Guard.NotNull(work, Guard.WorkFix);
         _core.ThrowIfDisposed();
         _pool.EnsureLaunchable();
-        var identity = WorkIdentity.From(work, nameof(work), allowFileless: _options.WorkerHost is not null);
-        var start = new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity);
+        var start = StartFor<TIn, TOut>(work);
         return _core.Run(
             items,
             work,
@@ -134,6 +133,25 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
 
     /// <summary>Cancels active runs and blocks until every worker process has exited.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>
+    /// The Start frame of <paramref name="work"/>, built once per method: naming the work costs reflection, and the same
+    /// instance lets a worker that ran it before skip the Start frame.
+    /// </summary>
+    private StartMessage StartFor<TIn, TOut>(Func<TIn, CancellationToken, ValueTask<TOut>> work)
+    {
+        var original = WorkIdentity.Unwrap(work);
+        var key = (original.Method, original.GetType(), typeof(TIn), typeof(TOut));
+        if (_starts.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var identity = WorkIdentity.From(original, nameof(work), allowFileless: _options.WorkerHost is not null);
+        return _starts.GetOrAdd(key, new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(System.Reflection.MethodInfo, Type, Type, Type), StartMessage> _starts = new();
 
     private RunSettings Resolve(RunOptions options, int defaultConcurrency)
     {

@@ -33,10 +33,7 @@ internal sealed record WorkIdentity(
     public static WorkIdentity From(Delegate work, string paramName = "work", bool allowFileless = false)
     {
         Guard.NotNull(work, Guard.WorkFix, paramName);
-        while (work.Target is IWorkAdapter adapter)
-        {
-            work = adapter.Original;
-        }
+        work = Unwrap(work);
 
         if (work.GetInvocationList().Length > 1)
         {
@@ -87,6 +84,17 @@ internal sealed record WorkIdentity(
             method.IsGenericMethod ? method.GetGenericArguments().Select(TypeName).ToArray() : [],
             needsInstance,
             TypeName(work.GetType()));
+    }
+
+    /// <summary>The caller's own delegate behind the library's adapters.</summary>
+    public static Delegate Unwrap(Delegate work)
+    {
+        while (work.Target is IWorkAdapter adapter)
+        {
+            work = adapter.Original;
+        }
+
+        return work;
     }
 
     /// <summary>Finds the method again (in a child process, or here for a check) and binds a delegate to it.</summary>

@@ -9,6 +9,18 @@ internal abstract class WorkInvoker
     /// <summary>Runs the item; on success writes the serialized result to <paramref name="output"/> and returns <see langword="null"/>.</summary>
     public abstract ValueTask<RemoteError?> InvokeAsync(long index, ReadOnlyMemory<byte> input, FrameBuffer output, CancellationToken cancellationToken);
 
+    /// <summary>What identifies the invoker of a <see cref="StartMessage"/> (everything but the trace context).</summary>
+    public static string Key(StartMessage start) => string.Join(
+        '|',
+        start.Work.AssemblyName,
+        start.Work.MetadataToken,
+        string.Join(',', start.Work.TypeArguments),
+        string.Join(',', start.Work.MethodArguments),
+        start.Work.DelegateType,
+        start.InputType,
+        start.OutputType,
+        start.Serializer is { } serializer ? $"{serializer.AssemblyName}:{serializer.MetadataToken}" : "json");
+
     /// <summary>Builds the invoker for a <see cref="StartMessage"/>: resolves the work and adapts it to the core shape.</summary>
     public static WorkInvoker Create(StartMessage start)
     {

@@ -27,6 +27,8 @@ internal static class WorkerLoop
     /// <summary>A batch's results are flushed at least this often, so slow items report as they finish.</summary>
     private static readonly long FlushTicks = Stopwatch.Frequency / 200;
 
+    private static readonly double TicksPerTimestamp = (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
 
     /// <summary>The activity a worker runs each batch in, child of the run's activity in the app.</summary>
@@ -123,7 +125,14 @@ internal static class WorkerLoop
                 try
                 {
                     var start = JsonSerializer.Deserialize<StartMessage>(payload, Json) ?? throw new InvalidDataException("The Start frame was empty.");
-                    state.Invoker = WorkInvoker.Create(start);
+                    var key = WorkInvoker.Key(start);
+                    if (!state.Invokers.TryGetValue(key, out var invoker))
+                    {
+                        invoker = WorkInvoker.Create(start);
+                        state.Invokers[key] = invoker;
+                    }
+
+                    state.Invoker = invoker;
                     state.Start = start;
                 }
                 catch (Exception ex)
@@ -209,7 +218,7 @@ internal static class WorkerLoop
             var error = await state.Invoker!.InvokeAsync(index, value, scratch, cancellationToken).ConfigureAwait(false);
             var now = Stopwatch.GetTimestamp();
             results.ItemStarted(0);
-            var duration = TimeSpan.FromSeconds((now - started) / (double)Stopwatch.Frequency).Ticks;
+            var duration = (long)((now - started) * TicksPerTimestamp);
             if (error is null && scratch.Length + BatchCodec.ResultOverhead + BatchCodec.HeaderSize > state.MaxPayloadBytes)
             {
                 error = RemoteError.From(new WorkSerializationException(
@@ -274,7 +283,52 @@ internal static class WorkerLoop
             _timer.Change(period, period);
         }
 
-        public async Task AppendAsync(long index, byte kind, long durationTicks, ReadOnlyMemory<byte> data)
+        /// <summary>Adds one result; synchronous unless the frame is full or the timer is sending.</summary>
+        public ValueTask AppendAsync(long index, byte kind, long durationTicks, ReadOnlyMemory<byte> data)
+        {
+            if (!_lock.Wait(0))
+            {
+                return AppendSlowAsync(index, kind, durationTicks, data);
+            }
+
+            try
+            {
+                if (_inFrame > 0 && _buffer.Length + BatchCodec.ResultOverhead + data.Length > _maxPayloadBytes)
+                {
+                    // Rare: the frame is full. Send it, then add the entry (the lock is released by the slow path).
+                    var send = SendLockedAsync();
+                    if (!send.IsCompletedSuccessfully)
+                    {
+                        return FinishAppendAsync(send, index, kind, durationTicks, data);
+                    }
+                }
+
+                Write(index, kind, durationTicks, data.Span);
+            }
+            catch
+            {
+                _lock.Release();
+                throw;
+            }
+
+            _lock.Release();
+            return ValueTask.CompletedTask;
+        }
+
+        private async ValueTask FinishAppendAsync(ValueTask send, long index, byte kind, long durationTicks, ReadOnlyMemory<byte> data)
+        {
+            try
+            {
+                await send.ConfigureAwait(false);
+                Write(index, kind, durationTicks, data.Span);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        private async ValueTask AppendSlowAsync(long index, byte kind, long durationTicks, ReadOnlyMemory<byte> data)
         {
             await _lock.WaitAsync().ConfigureAwait(false);
             try
@@ -284,17 +338,22 @@ internal static class WorkerLoop
                     await SendLockedAsync().ConfigureAwait(false);
                 }
 
-                _buffer.WriteInt64(index);
-                _buffer.WriteByte(kind);
-                _buffer.WriteInt64(durationTicks);
-                _buffer.WriteInt32(data.Length);
-                _buffer.Write(data.Span);
-                _inFrame++;
+                Write(index, kind, durationTicks, data.Span);
             }
             finally
             {
                 _lock.Release();
             }
+        }
+
+        private void Write(long index, byte kind, long durationTicks, ReadOnlySpan<byte> data)
+        {
+            _buffer.WriteInt64(index);
+            _buffer.WriteByte(kind);
+            _buffer.WriteInt64(durationTicks);
+            _buffer.WriteInt32(data.Length);
+            _buffer.Write(data);
+            _inFrame++;
         }
 
         public async Task FlushAsync()
@@ -380,6 +439,9 @@ internal static class WorkerLoop
         public FrameBuffer Scratch { get; } = new();
 
         public WorkInvoker? Invoker { get; set; }
+
+        /// <summary>Gets the invokers built so far, by work: a worker reused by later runs of the same work resolves it once.</summary>
+        public Dictionary<string, WorkInvoker> Invokers { get; } = new(StringComparer.Ordinal);
 
         public StartMessage? Start { get; set; }
     }
