@@ -31,11 +31,12 @@ services.AddConcurrencyStrategies(options =>
     options.Async.MaxConcurrency = sizes.AsyncInFlight;
 });
 
-// Disposing the container disposes the strategies, which stops their worker threads before the process exits.
+// Disposing the container disposes the strategies, which stops their worker threads and processes before the app exits.
 await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 var context = new DemoContext(
     provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Thread),
     provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Async),
+    provider.GetRequiredKeyedService<IExecutionStrategy>(StrategyKind.Process),
     new Measurer(provider.GetRequiredService<TimeProvider>()),
     sizes);
 
