@@ -198,19 +198,21 @@ internal sealed class WorkerPool : IAsyncDisposable
         return StopAsync(worker, kill: true, reason);
     }
 
-    /// <summary>Forgets a worker that died by itself.</summary>
+    /// <summary>Forgets a worker that died by itself (a worker this pool killed is already forgotten).</summary>
     public void Discard(WorkerProcess worker)
     {
-        var exit = worker.Exit.IsCompletedSuccessfully ? worker.Exit.Result : null;
-        if (exit is not null)
-        {
-            Log.WorkerCrashed(_logger, worker.Id, worker.ProcessId, exit.ExitCode, exit.Signal, exit.Reason ?? "it died while running items");
-        }
-
-        Record(StrategyMetrics.WorkersCrashed, 1);
+        bool known;
         lock (_lock)
         {
+            known = _all.Contains(worker);
             Forget(worker);
+        }
+
+        if (known)
+        {
+            var exit = worker.Exit.IsCompletedSuccessfully ? worker.Exit.Result : null;
+            Log.WorkerCrashed(_logger, worker.Id, worker.ProcessId, exit?.ExitCode, exit?.Signal, exit?.Reason ?? "it died while running items");
+            Record(StrategyMetrics.WorkersCrashed, 1);
         }
     }
 

@@ -285,13 +285,29 @@ internal sealed class WorkerProcess
         _results.Writer.TryComplete(new WorkerDiedException(exit, _failure));
     }
 
-    private async Task<WorkerExit> WaitForExitInfoAsync(string? reason)
+    /// <summary>How the worker ended; computed once (whoever asks first), so the process is never read after disposal.</summary>
+    private Task<WorkerExit> WaitForExitInfoAsync(string? reason)
     {
-        if (_exit.Task.IsCompleted)
+        var existing = Volatile.Read(ref _exitInfo);
+        if (existing is not null)
         {
-            return await _exit.Task.ConfigureAwait(false);
+            return existing;
         }
 
+        var computed = new TaskCompletionSource<WorkerExit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (Interlocked.CompareExchange(ref _exitInfo, computed.Task, null) is { } winner)
+        {
+            return winner;
+        }
+
+        _ = ComputeExitAsync(reason, computed);
+        return computed.Task;
+    }
+
+    private Task<WorkerExit>? _exitInfo;
+
+    private async Task ComputeExitAsync(string? reason, TaskCompletionSource<WorkerExit> result)
+    {
         try
         {
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -300,13 +316,20 @@ internal sealed class WorkerProcess
         {
             // The pipe ended but the process lives on (it closed its pipe, or it is frozen): it cannot serve anymore.
             KillQuietly();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Unkillable (uninterruptible sleep); report what we know.
+            }
         }
 
         int? code = null;
         try
         {
-            code = _process.ExitCode;
+            code = _process.HasExited ? _process.ExitCode : null;
         }
         catch (InvalidOperationException)
         {
@@ -316,7 +339,7 @@ internal sealed class WorkerProcess
         var exit = new WorkerExit(Id, ProcessId, code, SignalName(code), _stderrTail.ToArray(), _killReason ?? reason);
         Volatile.Write(ref _ended, 1);
         _exit.TrySetResult(exit);
-        return exit;
+        result.TrySetResult(exit);
     }
 
     private void OnExited()
@@ -408,6 +431,7 @@ internal sealed class WorkerProcess
         _writer.Dispose();
         _toChild.Dispose();
         _fromChild.Dispose();
+        _process.Dispose();
     }
 
     internal static string? SignalName(int? exitCode)
