@@ -2,6 +2,31 @@ using Concurrency.Strategies;
 using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.TestWorkloads;
 
+// garbage-worker --pipe <name>: a broken worker for the protocol tests. It says a valid hello, reads the Start and
+// Batch frames, then answers with a Results header that claims 2 GB, and waits.
+if (args is ["garbage-worker", ..])
+{
+    var name = args[Array.IndexOf(args, "--pipe") + 1];
+    using var pipe = new System.IO.Pipes.NamedPipeClientStream(".", name, System.IO.Pipes.PipeDirection.InOut, System.IO.Pipes.PipeOptions.CurrentUserOnly);
+    pipe.Connect(30_000);
+    var hello = System.Text.Encoding.UTF8.GetBytes("{\"ProcessId\":1,\"Runtime\":\"garbage\"}");
+    pipe.Write(BitConverter.GetBytes(hello.Length));
+    pipe.WriteByte(1);
+    pipe.Write(hello);
+    var header = new byte[5];
+    for (var frame = 0; frame < 2; frame++)
+    {
+        pipe.ReadExactly(header);
+        var payload = new byte[BitConverter.ToInt32(header)];
+        pipe.ReadExactly(payload);
+    }
+
+    pipe.Write([0xff, 0xff, 0xff, 0x7f, 4]);
+    pipe.Flush();
+    Thread.Sleep(30_000);
+    return 0;
+}
+
 // A worker started through ProcessStrategyOptions.WorkerHost: this app is its own worker host.
 if (ProcessWorker.IsWorkerCommandLine(args))
 {

@@ -183,7 +183,7 @@ public sealed class ProcessStrategyOptions
 
         if (WorkerHost is { } host && string.IsNullOrWhiteSpace(host.FileName))
         {
-            yield return $"{prefix}WorkerHost.FileName must name the program that starts a worker (it receives --in, --out and --max-frame); it is empty. Leave WorkerHost null to start workers with dotnet exec.";
+            yield return $"{prefix}WorkerHost.FileName must name the program that starts a worker (it receives --pipe and --max-frame); it is empty. Leave WorkerHost null to start workers with dotnet exec.";
         }
 
         if (Serializer is { } factory)

@@ -2,8 +2,8 @@ namespace Concurrency.Strategies.Processes;
 
 /// <summary>
 /// A custom command that starts a worker process, for apps that cannot start one with <c>dotnet exec</c> (for
-/// example a single-file or self-contained publish). The process strategy appends <c>--in &lt;handle&gt; --out
-/// &lt;handle&gt; --max-frame &lt;bytes&gt;</c>; the program must pass them to the worker loop, as
+/// example a single-file or self-contained publish). The process strategy appends <c>--pipe &lt;name&gt;
+/// --max-frame &lt;bytes&gt;</c>; the program must pass its command line to <see cref="ProcessWorker.RunAsync"/>, as
 /// <c>Concurrency.Strategies.WorkerHost</c> does, and be able to load the assemblies of the work.
 /// </summary>
 public sealed class WorkerHostCommand

@@ -70,7 +70,7 @@ internal sealed class WorkerLauncher
         return new WorkerLauncher(dotnet, arguments, options);
     }
 
-    public ProcessStartInfo StartInfo(string inHandle, string outHandle)
+    public ProcessStartInfo StartInfo(string pipeName)
     {
         var start = new ProcessStartInfo(_fileName)
         {
@@ -85,10 +85,8 @@ internal sealed class WorkerLauncher
             start.ArgumentList.Add(argument);
         }
 
-        start.ArgumentList.Add("--in");
-        start.ArgumentList.Add(inHandle);
-        start.ArgumentList.Add("--out");
-        start.ArgumentList.Add(outHandle);
+        start.ArgumentList.Add("--pipe");
+        start.ArgumentList.Add(pipeName);
         start.ArgumentList.Add("--max-frame");
         start.ArgumentList.Add(_maxFrameBytes.ToString(CultureInfo.InvariantCulture));
 

@@ -20,14 +20,9 @@ internal sealed class WorkerProcess
 {
     private const int StandardErrorTailLines = 64;
 
-    /// <summary>Our own spawns are serialized so no child inherits another child's pipe ends (it would hide that child's death).</summary>
-    private static readonly object SpawnLock = new();
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General);
-
     private readonly Process _process;
-    private readonly AnonymousPipeServerStream _toChild;
-    private readonly AnonymousPipeServerStream _fromChild;
+    private readonly NamedPipeServerStream _pipe;
+    private readonly CancellationTokenSource _exited = new();
     private readonly FrameWriter _writer;
     private readonly FrameReader _reader;
     private readonly ILogger _logger;
@@ -40,15 +35,14 @@ internal sealed class WorkerProcess
     private long _lastMemoryCheck;
     private int _ended;
 
-    private WorkerProcess(int id, Process process, AnonymousPipeServerStream toChild, AnonymousPipeServerStream fromChild, int maxFrameBytes, ILogger logger)
+    private WorkerProcess(int id, Process process, NamedPipeServerStream pipe, int maxFrameBytes, ILogger logger)
     {
         Id = id;
         _process = process;
         ProcessId = process.Id;
-        _toChild = toChild;
-        _fromChild = fromChild;
-        _writer = new FrameWriter(toChild, maxFrameBytes);
-        _reader = new FrameReader(fromChild, maxFrameBytes);
+        _pipe = pipe;
+        _writer = new FrameWriter(pipe, maxFrameBytes);
+        _reader = new FrameReader(pipe, maxFrameBytes);
         _logger = logger;
     }
 
@@ -75,32 +69,25 @@ internal sealed class WorkerProcess
         int id, WorkerLauncher launcher, ProcessStrategyOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        WorkerProcess worker;
-        lock (SpawnLock)
-        {
-            var toChild = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
-            var fromChild = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
-            Process process;
-            try
-            {
-                process = new Process { StartInfo = launcher.StartInfo(toChild.GetClientHandleAsString(), fromChild.GetClientHandleAsString()), EnableRaisingEvents = true };
-                process.Start();
-            }
-            catch (Exception ex)
-            {
-                toChild.Dispose();
-                fromChild.Dispose();
-                throw new InvalidOperationException($"A worker process could not be started with '{launcher.Description}': {ex.Message}", ex);
-            }
-            finally
-            {
-                toChild.DisposeLocalCopyOfClientHandle();
-                fromChild.DisposeLocalCopyOfClientHandle();
-            }
 
-            worker = new WorkerProcess(id, process, toChild, fromChild, options.MaxFrameBytes, logger);
+        // One duplex pipe per worker: a named pipe is a Unix domain socket on Unix, so reads and writes are truly
+        // asynchronous (an anonymous pipe would block a thread-pool thread per worker while it waits), and nothing
+        // is inherited by other children. Only this user can connect.
+        var pipeName = $"cs-{Environment.ProcessId}-{id}-{Guid.NewGuid():N}"[..40];
+        var pipe = new NamedPipeServerStream(pipeName, PipeDirection.InOut, 1, PipeTransmissionMode.Byte, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
+        Process process;
+        try
+        {
+            process = new Process { StartInfo = launcher.StartInfo(pipeName), EnableRaisingEvents = true };
+            process.Start();
+        }
+        catch (Exception ex)
+        {
+            await pipe.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"A worker process could not be started with '{launcher.Description}': {ex.Message}", ex);
         }
 
+        var worker = new WorkerProcess(id, process, pipe, options.MaxFrameBytes, logger);
         worker.Attach();
         try
         {
@@ -144,6 +131,11 @@ internal sealed class WorkerProcess
             }
         };
         _process.Exited += (_, _) => OnExited();
+        if (_process.HasExited)
+        {
+            OnExited();
+        }
+
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         _process.StandardInput.Close();
@@ -156,6 +148,16 @@ internal sealed class WorkerProcess
         using var killOnTimeout = timeout.Token.UnsafeRegister(static s => ((WorkerProcess)s!).KillQuietly(), this);
         try
         {
+            try
+            {
+                using var connectOrExit = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _exited.Token);
+                await _pipe.WaitForConnectionAsync(connectOrExit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_exited.IsCancellationRequested && !timeout.IsCancellationRequested)
+            {
+                throw await StartFailureAsync(null, "before it connected").ConfigureAwait(false);
+            }
+
             var hello = await _reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
             if (hello is not { Type: FrameType.Hello })
             {
@@ -166,7 +168,7 @@ internal sealed class WorkerProcess
             {
                 await _writer.WriteAsync(
                     FrameType.Initialize,
-                    JsonSerializer.SerializeToUtf8Bytes(new InitializeMessage(initializer.Initializer, initializer.ArgumentType, initializer.ArgumentJson), Json),
+                    JsonSerializer.SerializeToUtf8Bytes(new InitializeMessage(initializer.Initializer, initializer.ArgumentType, initializer.ArgumentJson), ProtocolJson.Default.InitializeMessage),
                     CancellationToken.None).ConfigureAwait(false);
                 var ready = await _reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                 if (ready is not { Type: FrameType.Ready })
@@ -197,7 +199,7 @@ internal sealed class WorkerProcess
     {
         if (frame is { Type: FrameType.Failure } failure)
         {
-            var error = JsonSerializer.Deserialize<RemoteError>(failure.Payload.Span, Json)!;
+            var error = JsonSerializer.Deserialize(failure.Payload.Span, ProtocolJson.Default.RemoteError)!;
             return new InvalidOperationException(
                 $"Worker {Id} (process {ProcessId}) failed {when}: {error.Type}: {error.Message}",
                 RemoteWorkException.From(error));
@@ -219,7 +221,7 @@ internal sealed class WorkerProcess
         }
 
         _bound = start;
-        return SendAsync(FrameType.Start, JsonSerializer.SerializeToUtf8Bytes(start, Json), cancellationToken);
+        return SendAsync(FrameType.Start, JsonSerializer.SerializeToUtf8Bytes(start, ProtocolJson.Default.StartMessage), cancellationToken);
     }
 
     /// <summary>Sends a batch. A dead child is not an error here: <see cref="ReadResultsAsync"/> reports it.</summary>
@@ -260,7 +262,7 @@ internal sealed class WorkerProcess
                         _results.Writer.TryWrite(frame.Payload.ToArray());
                         break;
                     case FrameType.Failure:
-                        _failure = JsonSerializer.Deserialize<RemoteError>(frame.Payload.Span, Json);
+                        _failure = JsonSerializer.Deserialize(frame.Payload.Span, ProtocolJson.Default.RemoteError);
                         break;
                     default:
                         reason = $"it sent an unexpected {frame.Type} frame";
@@ -344,14 +346,16 @@ internal sealed class WorkerProcess
 
     private void OnExited()
     {
-        // If another process inherited our pipe, its end never closes: stop reading shortly after the exit.
+        _exited.Cancel();
+
+        // If the pipe stays open after the exit (a grandchild holds the socket), stop reading shortly after.
         _ = Task.Delay(TimeSpan.FromMilliseconds(500)).ContinueWith(
             static (_, s) =>
             {
                 var worker = (WorkerProcess)s!;
                 if (!worker._results.Reader.Completion.IsCompleted)
                 {
-                    worker._fromChild.Dispose();
+                    worker._pipe.Dispose();
                 }
             },
             this,
@@ -429,9 +433,9 @@ internal sealed class WorkerProcess
     private void DisposePipes()
     {
         _writer.Dispose();
-        _toChild.Dispose();
-        _fromChild.Dispose();
+        _pipe.Dispose();
         _process.Dispose();
+        _exited.Dispose();
     }
 
     internal static string? SignalName(int? exitCode)

@@ -144,15 +144,8 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task WorkerSendsAMalformedFrame_ItsItemFailsWithAClearErrorAndTheRunEnds()
     {
-        // A fake worker: a valid hello, then a Results header that claims 2 GB.
-        const string Script = """
-            out=$4
-            printf '\036\000\000\000\001{"ProcessId":1,"Runtime":"sh"}' >&$out
-            sleep 0.2
-            printf '\377\377\377\177\004' >&$out
-            sleep 30
-            """;
-        await using var strategy = Create(1, o => o.WorkerHost = new WorkerHostCommand { FileName = "/bin/bash", Arguments = { "-c", Script, "fake-worker" } });
+        // A fake worker (TestWorkloads "garbage-worker"): a valid hello, then a Results header that claims 2 GB.
+        await using var strategy = Create(1, o => o.WorkerHost = TestWorkloadsHost("garbage-worker"));
 
         var outcomes = await strategy.RunAsync(Enumerable.Range(0, 3), Workloads.Square).CollectAsync().WaitAsync(HangGuard);
 
@@ -191,20 +184,7 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task WorkerHost_TheAppItselfAsItsWorkerHost_RunsTheItemsThere()
     {
-        var testApp = typeof(ProcessLifecycleTests).Assembly.GetName().Name;
-        var host = new WorkerHostCommand { FileName = DotnetHost() };
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-        })
-        {
-            host.Arguments.Add(argument);
-        }
-
-        await using var strategy = Create(1, o => o.WorkerHost = host);
+        await using var strategy = Create(1, o => o.WorkerHost = TestWorkloadsHost());
 
         var outcomes = await strategy.RunAsync(Enumerable.Range(0, 5), Workloads.Square).CollectAsync().WaitAsync(HangGuard);
         var pid = strategy.WorkerProcessIds.Single();
@@ -219,6 +199,25 @@ public sealed class ProcessLifecycleTests
         var act = () => WorkerLauncher.Create(new ProcessStrategyOptions(), libraryLocation: string.Empty);
 
         act.Should().Throw<NotSupportedException>().WithMessage("*single-file*ProcessStrategyOptions.WorkerHost*ProcessWorker.RunAsync*");
+    }
+
+    /// <summary>The TestWorkloads app as a worker host, started with this test app's runtimeconfig and deps.</summary>
+    private static WorkerHostCommand TestWorkloadsHost(params string[] mode)
+    {
+        var testApp = typeof(ProcessLifecycleTests).Assembly.GetName().Name;
+        var host = new WorkerHostCommand { FileName = DotnetHost() };
+        foreach (var argument in new[]
+        {
+            "exec",
+            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
+            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
+            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
+        }.Concat(mode))
+        {
+            host.Arguments.Add(argument);
+        }
+
+        return host;
     }
 
     private static string DotnetHost()

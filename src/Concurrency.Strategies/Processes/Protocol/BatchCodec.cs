@@ -26,8 +26,6 @@ internal static class BatchCodec
 
     public const byte ErrorKind = 1;
 
-    private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.General);
-
     /// <summary>Starts a batch or results payload; returns the offset of its count, for <see cref="FrameBuffer.PatchInt32"/>.</summary>
     public static int BeginFrame(FrameBuffer buffer, long batchId)
     {
@@ -36,10 +34,10 @@ internal static class BatchCodec
         return buffer.ReserveInt32();
     }
 
-    public static byte[] SerializeError(RemoteError error) => JsonSerializer.SerializeToUtf8Bytes(error, ErrorJson);
+    public static byte[] SerializeError(RemoteError error) => JsonSerializer.SerializeToUtf8Bytes(error, ProtocolJson.Default.RemoteError);
 
     public static RemoteError DeserializeError(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<RemoteError>(json, ErrorJson) ?? throw new InvalidDataException("An error entry of a Results frame was empty.");
+        JsonSerializer.Deserialize(json, ProtocolJson.Default.RemoteError) ?? throw new InvalidDataException("An error entry of a Results frame was empty.");
 
     /// <summary>Reads the header of a Batch or Results payload.</summary>
     public static (long BatchId, int Count) ReadHeader(ReadOnlySpan<byte> payload)

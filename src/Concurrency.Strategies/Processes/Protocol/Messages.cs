@@ -33,3 +33,14 @@ internal sealed record RemoteError(string Type, string Message, string? StackTra
             ? aggregate.InnerExceptions.Select(From).ToArray()
             : exception.InnerException is { } inner ? [From(inner)] : []);
 }
+
+/// <summary>
+/// Source-generated JSON for the control frames: a fresh worker serializes its first messages without building
+/// reflection metadata, which costs tens of milliseconds of its start.
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.General)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(HelloMessage))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StartMessage))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(InitializeMessage))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RemoteError))]
+internal sealed partial class ProtocolJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -42,7 +42,10 @@ internal static class WorkerLoop
         CancellationToken cancellationToken = default)
     {
         using var writer = new FrameWriter(toParent, maxPayloadBytes);
-        await SendAsync(writer, FrameType.Hello, new HelloMessage(Environment.ProcessId, RuntimeInformation.FrameworkDescription), cancellationToken).ConfigureAwait(false);
+        await writer.WriteAsync(
+            FrameType.Hello,
+            JsonSerializer.SerializeToUtf8Bytes(new HelloMessage(Environment.ProcessId, RuntimeInformation.FrameworkDescription), ProtocolJson.Default.HelloMessage),
+            cancellationToken).ConfigureAwait(false);
 
         var frames = Channel.CreateUnbounded<(FrameType Type, byte[] Payload)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // The pump is not awaited: it ends when the parent's pipe does (after a Shutdown or a start failure the
@@ -110,7 +113,7 @@ internal static class WorkerLoop
             case FrameType.Initialize:
                 try
                 {
-                    var message = JsonSerializer.Deserialize<InitializeMessage>(payload, Json) ?? throw new InvalidDataException("The Initialize frame was empty.");
+                    var message = JsonSerializer.Deserialize(payload, ProtocolJson.Default.InitializeMessage) ?? throw new InvalidDataException("The Initialize frame was empty.");
                     await RunInitializerAsync(message).ConfigureAwait(false);
                 }
                 catch (Exception ex)
@@ -124,7 +127,7 @@ internal static class WorkerLoop
             case FrameType.Start:
                 try
                 {
-                    var start = JsonSerializer.Deserialize<StartMessage>(payload, Json) ?? throw new InvalidDataException("The Start frame was empty.");
+                    var start = JsonSerializer.Deserialize(payload, ProtocolJson.Default.StartMessage) ?? throw new InvalidDataException("The Start frame was empty.");
                     var key = WorkInvoker.Key(start);
                     if (!state.Invokers.TryGetValue(key, out var invoker))
                     {
@@ -422,11 +425,8 @@ internal static class WorkerLoop
         }
     }
 
-    private static ValueTask SendAsync<T>(FrameWriter writer, FrameType type, T message, CancellationToken cancellationToken) =>
-        writer.WriteAsync(type, JsonSerializer.SerializeToUtf8Bytes(message, Json), cancellationToken);
-
     private static ValueTask SendFailureAsync(FrameWriter writer, Exception error, CancellationToken cancellationToken) =>
-        SendAsync(writer, FrameType.Failure, RemoteError.From(error), cancellationToken);
+        writer.WriteAsync(FrameType.Failure, JsonSerializer.SerializeToUtf8Bytes(RemoteError.From(error), ProtocolJson.Default.RemoteError), cancellationToken);
 
     private sealed class LoopState(FrameWriter writer, int maxPayloadBytes)
     {
