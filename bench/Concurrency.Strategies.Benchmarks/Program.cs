@@ -2,6 +2,9 @@ using Concurrency.Strategies.Benchmarks;
 
 // Quick Stopwatch harness (the full BenchmarkDotNet suite is its own issue):
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- overhead [items] [rounds]
+//   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- threads
+//   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- process [rounds] [cpu-rounds]
+//     (ProcessStrategy next to Python's ProcessPoolExecutor, which it runs with python3 bench/python/process_pool_overhead.py)
 var mode = args.Length > 0 ? args[0] : "overhead";
 switch (mode)
 {
@@ -13,8 +16,15 @@ switch (mode)
     case "threads":
         await ThreadCountHarness.RunAsync();
         break;
+    case "process":
+        return await ProcessHarness.RunAsync(
+            rounds: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5,
+            cpuRounds: args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    case "noop":
+        // The process mode's floor for a cold start: a bare start of this app with the dotnet host, doing nothing.
+        break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds].");
         return 2;
 }
 
