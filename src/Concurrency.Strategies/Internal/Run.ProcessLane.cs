@@ -59,12 +59,9 @@ internal sealed partial class Run<TIn, TOut>
     /// <summary>The batched path: fill the worker's pipe, then deliver answers as they come.</summary>
     private async Task ProcessBatchesAsync(ProcessLane lane)
     {
-        var depth = lane.Run.Options.BatchesInFlightPerWorker;
         while (true)
         {
-            // Batches are pipelined only once items are known to be quick (the sizer grew past one): a slow item must
-            // not hold another item in its worker's pipe while another worker could run it.
-            while (lane.Pending.Count < (lane.Sizer.Next > 1 ? depth : 1) && !Token.IsCancellationRequested)
+            while (lane.Pending.Count < PipelineDepth(lane) && !Token.IsCancellationRequested)
             {
                 if (lane.Worker is { RecycleRequested: true })
                 {
@@ -137,6 +134,30 @@ internal sealed partial class Run<TIn, TOut>
             }
         }
     }
+
+    /// <summary>
+    /// How many batches the lane keeps in its worker's pipe. One while items may be slow (the sizer has not grown past
+    /// one): a slow item must not hold another item in its pipe while another worker could run it. Then
+    /// <see cref="ProcessStrategyOptions.BatchesInFlightPerWorker"/>, and more (up to 16) when batches are so short
+    /// (a small fixed <see cref="RunOptions.BatchSize"/>) that a round trip would leave the worker waiting: enough to
+    /// queue about <see cref="QueuedWorkTicks"/> of work.
+    /// </summary>
+    private static int PipelineDepth(ProcessLane lane)
+    {
+        if (lane.Sizer.Next <= 1)
+        {
+            return 1;
+        }
+
+        var configured = lane.Run.Options.BatchesInFlightPerWorker;
+        var last = lane.LastBatchTicks;
+        return last <= 0 ? configured : (int)Math.Clamp((QueuedWorkTicks + last - 1) / last, configured, MaxPipelineDepth);
+    }
+
+    /// <summary>The work a lane keeps queued in its worker when batches are short: well above a pipe round trip.</summary>
+    private static readonly long QueuedWorkTicks = TimeSpan.FromMilliseconds(2).Ticks;
+
+    private const int MaxPipelineDepth = 16;
 
     /// <summary>Builds the next batch from the source: waits for room only when nothing else is in flight.</summary>
     private async ValueTask<SentBatch<TIn>?> NextBatchAsync(ProcessLane lane, bool mayWait)
@@ -315,6 +336,7 @@ internal sealed partial class Run<TIn, TOut>
             lane.Pending.Dequeue();
             MarkIdleIfDone(lane);
             lane.Sizer.Observe(head.Count, head.WorkTicks);
+            lane.LastBatchTicks = Math.Max(1, head.WorkTicks);
             if (lane.Run.Options.MaxWorkerMemoryBytes is { } limit && lane.Worker!.MemoryAbove(limit))
             {
                 lane.Worker.RecycleRequested = true;
@@ -644,6 +666,9 @@ internal sealed partial class Run<TIn, TOut>
         public LaneWake Wake;
 
         public BatchSizer Sizer = new(run.FixedBatchSize, run.Options.TargetBatchDuration);
+
+        /// <summary>Gets or sets the worker-measured work time of the lane's last answered batch (ticks).</summary>
+        public long LastBatchTicks { get; set; }
 
         public WorkerProcess? Worker { get; set; }
 

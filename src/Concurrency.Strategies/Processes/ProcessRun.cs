@@ -16,9 +16,16 @@ internal sealed record ProcessRun(
     /// <summary>The largest <see cref="RunOptions.BatchSize"/>.</summary>
     public const int MaxBatchSize = 65_536;
 
-    /// <summary>Items pulled and not yet consumed: every lane's batches in flight plus one being built, and the reorder slack.</summary>
+    /// <summary>
+    /// Items pulled and not yet consumed: every lane's batches in flight plus one being built, and the reorder slack.
+    /// Short fixed batches may be pipelined deeper than <paramref name="batchesInFlight"/> (up to 16), so the window
+    /// allows at least 16 of them per lane.
+    /// </summary>
     public static int WindowCapacity(int maxConcurrency, int batchesInFlight, int? fixedBatchSize) =>
-        (int)Math.Min(int.MaxValue / 2, (long)maxConcurrency * (batchesInFlight + 1) * (fixedBatchSize ?? MaxAutoBatchSize) + (2L * maxConcurrency) + 64);
+        (int)Math.Min(
+            int.MaxValue / 2,
+            (long)maxConcurrency * Math.Max((batchesInFlight + 1) * (long)(fixedBatchSize ?? MaxAutoBatchSize), 17L * (fixedBatchSize ?? 1))
+            + (2L * maxConcurrency) + 64);
 }
 
 /// <summary>Sizes a lane's batches toward a target duration from the durations the worker reports (joblib's auto-batching).</summary>

@@ -10,6 +10,9 @@ internal sealed class FrameWriter : IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly byte[] _header = new byte[FrameFormat.HeaderSize];
 
+    /// <summary>Frames up to this size are written with one call.</summary>
+    private const int SingleWriteLimit = 64 * 1024;
+
     public FrameWriter(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
     {
         _stream = stream;
@@ -31,8 +34,27 @@ internal sealed class FrameWriter : IDisposable
         {
             BinaryPrimitives.WriteInt32LittleEndian(_header, payload.Length);
             _header[4] = (byte)type;
-            await _stream.WriteAsync(_header, cancellationToken).ConfigureAwait(false);
-            await _stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            if (payload.Length <= SingleWriteLimit)
+            {
+                // One write (one system call) for a small frame: the header and the payload together.
+                var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(FrameFormat.HeaderSize + payload.Length);
+                try
+                {
+                    _header.CopyTo(frame, 0);
+                    payload.Span.CopyTo(frame.AsSpan(FrameFormat.HeaderSize));
+                    await _stream.WriteAsync(frame.AsMemory(0, FrameFormat.HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(frame);
+                }
+            }
+            else
+            {
+                await _stream.WriteAsync(_header, cancellationToken).ConfigureAwait(false);
+                await _stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            }
+
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
