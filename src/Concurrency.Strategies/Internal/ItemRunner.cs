@@ -15,6 +15,9 @@ internal sealed class ItemRunner<TIn, TOut>
     private readonly TimeProvider _timeProvider;
     private readonly CancellationToken _runToken;
 
+    /// <summary>Whether a timed-out item's worker is killed (process strategy) rather than asked to stop.</summary>
+    private readonly bool _killsOnTimeout;
+
     public ItemRunner(Func<TIn, CancellationToken, ValueTask<TOut>> work, RunSettings settings, TimeProvider timeProvider, CancellationToken runToken)
     {
         _work = work;
@@ -22,10 +25,13 @@ internal sealed class ItemRunner<TIn, TOut>
         _pipeline = settings.Resilience;
         _timeProvider = timeProvider;
         _runToken = runToken;
+        _killsOnTimeout = settings.Process is not null;
     }
 
     /// <summary>Gets a value indicating whether items take the fast path.</summary>
     public bool IsPlain => _timeout is null && _pipeline is null;
+
+
 
     public Func<TIn, CancellationToken, ValueTask<TOut>> Work => _work;
 
@@ -121,8 +127,11 @@ internal sealed class ItemRunner<TIn, TOut>
         timeoutSource is not null && timeoutSource.IsCancellationRequested && !_runToken.IsCancellationRequested;
 
     private TimeoutException NewTimeout(long index, Exception? inner) => new(
-        $"Item {index} did not finish within RunOptions.ItemTimeout ({_timeout}); its token was cancelled and the run went on. "
-        + "Raise ItemTimeout if the item needs longer, or let the work observe its CancellationToken so it stops promptly.",
+        _killsOnTimeout
+            ? $"Item {index} did not finish within RunOptions.ItemTimeout ({_timeout}); the worker process running it was killed and will be replaced, and the run went on. "
+              + "Raise ItemTimeout if the item needs longer."
+            : $"Item {index} did not finish within RunOptions.ItemTimeout ({_timeout}); its token was cancelled and the run went on. "
+              + "Raise ItemTimeout if the item needs longer, or let the work observe its CancellationToken so it stops promptly.",
         inner);
 
     /// <summary>Counts the tries a resilience pipeline makes.</summary>

@@ -63,14 +63,16 @@ internal sealed partial class Run<TIn, TOut>
         {
             while (lane.Pending.Count < PipelineDepth(lane) && !Token.IsCancellationRequested)
             {
-                if (lane.Worker is { RecycleRequested: true })
+                // A worker to be recycled, or wanted by another run waiting for one, gets no new batch; once its
+                // answers are in it goes back to the pool (to the waiting run first), and the lane leases again.
+                if (lane.Worker is { } current && (current.RecycleRequested || lane.Run.Pool.HasWaiters))
                 {
                     if (lane.Pending.Count > 0)
                     {
                         break;
                     }
 
-                    lane.Run.Pool.Release(lane.Worker);
+                    lane.Run.Pool.Release(current);
                     lane.Worker = null;
                 }
 
@@ -101,7 +103,7 @@ internal sealed partial class Run<TIn, TOut>
                 lane.Pending.Enqueue(batch);
                 MarkBusy(lane);
                 RecordBatch(batch.Count);
-                await worker.SendBatchAsync(batch.Payload, Token).ConfigureAwait(false);
+                await worker.SendBatchAsync(batch.Payload, CancellationToken.None).ConfigureAwait(false);
             }
 
             if (lane.Pending.Count == 0)
@@ -231,6 +233,7 @@ internal sealed partial class Run<TIn, TOut>
         var id = Interlocked.Increment(ref _nextBatchId);
         var countOffset = BatchCodec.BeginFrame(buffer, id);
         var kept = new List<int>(items.Length);
+        var overflowAt = -1;
         for (var i = 0; i < items.Length; i++)
         {
             var entryStart = buffer.Length;
@@ -253,9 +256,9 @@ internal sealed partial class Run<TIn, TOut>
             {
                 if (kept.Count > 0)
                 {
-                    // The frame is full: this item and the rest go in another batch.
+                    // The frame is full: this item and the rest go in another batch, built after this one is copied out.
                     buffer.Truncate(entryStart);
-                    lane.Redo.Enqueue(Serialize(lane, items[i..], indices[i..], crashes[i..])!);
+                    overflowAt = i;
                     break;
                 }
 
@@ -275,16 +278,22 @@ internal sealed partial class Run<TIn, TOut>
             kept.Add(i);
         }
 
-        if (kept.Count == 0)
+        SentBatch<TIn>? batch = null;
+        if (kept.Count > 0)
         {
-            return null;
+            buffer.PatchInt32(countOffset, kept.Count);
+            var payload = buffer.WrittenSpan.ToArray();
+            batch = kept.Count == items.Length
+                ? new SentBatch<TIn>(id, items, indices, crashes, payload)
+                : new SentBatch<TIn>(id, kept.Select(k => items[k]).ToArray(), kept.Select(k => indices[k]).ToArray(), kept.Select(k => crashes[k]).ToArray(), payload);
         }
 
-        buffer.PatchInt32(countOffset, kept.Count);
-        var payload = buffer.WrittenSpan.ToArray();
-        return kept.Count == items.Length
-            ? new SentBatch<TIn>(id, items, indices, crashes, payload)
-            : new SentBatch<TIn>(id, kept.Select(k => items[k]).ToArray(), kept.Select(k => indices[k]).ToArray(), kept.Select(k => crashes[k]).ToArray(), payload);
+        if (overflowAt >= 0 && Serialize(lane, items[overflowAt..], indices[overflowAt..], crashes[overflowAt..]) is { } rest)
+        {
+            lane.Redo.Enqueue(rest);
+        }
+
+        return batch;
     }
 
     private (SentBatch<TIn> Head, SentBatch<TIn> Remainder) Split(ProcessLane lane, SentBatch<TIn> batch, int firstCount)
@@ -382,7 +391,7 @@ internal sealed partial class Run<TIn, TOut>
         lane.Worker = null;
         if (died.Failure is { } failure)
         {
-            throw StartFailed(failure);
+            throw StartFailed(failure, died.Exit);
         }
 
         var quarantineAt = lane.Run.Options.QuarantineAfterCrashes;
@@ -391,15 +400,18 @@ internal sealed partial class Run<TIn, TOut>
         var suspects = head.Count - head.Reported;
         for (var p = head.Reported; p < head.Count; p++)
         {
-            var crashes = ++head.Crashes[p];
-            if (suspects == 1 || crashes >= quarantineAt)
+            if (suspects == 1)
             {
+                // The only unanswered item was running: it is the culprit.
+                var crashes = ++head.Crashes[p];
                 DeliverLaneOutcome(lane, new ItemOutcome<TIn, TOut>(
                     head.Indices[p], head.Items[p], default, new WorkerCrashedException(died.Exit, crashes, crashes >= quarantineAt), TimeSpan.Zero, 1));
             }
             else
             {
-                requeue.Enqueue(Serialize(lane, [head.Items[p]], [head.Indices[p]], [crashes])!);
+                // Several were unanswered and one of them (or none) crashed the worker: each runs again alone, so the
+                // culprit fails by itself and the others are not charged.
+                requeue.Enqueue(Serialize(lane, [head.Items[p]], [head.Indices[p]], [head.Crashes[p]])!);
             }
         }
 
@@ -418,10 +430,15 @@ internal sealed partial class Run<TIn, TOut>
         FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
     }
 
-    private static InvalidOperationException StartFailed(RemoteError failure) => new(
-        $"The worker process could not run the work: {failure.Type}: {failure.Message} "
-        + "Check that the work's assembly and its dependencies are in the app's deps.json (referenced by the app), and that the work is public or internal static code.",
-        RemoteWorkException.From(failure));
+    private static InvalidOperationException StartFailed(RemoteError failure, WorkerExit exit) => exit.ExitCode == Processes.Worker.WorkerLoop.ProtocolErrorExitCode
+        ? new(
+            $"Worker {exit.WorkerId} (process {exit.ProcessId}) rejected a frame from this app and exited: {failure.Type}: {failure.Message} "
+            + "This is a protocol error between the app and its worker: check that both run the same version of Concurrency.Strategies (a custom WorkerHost may be stale), and report it if they do.",
+            RemoteWorkException.From(failure))
+        : new(
+            $"The worker process could not run the work: {failure.Type}: {failure.Message} "
+            + "Check that the work's assembly and its dependencies are in the app's deps.json (referenced by the app), and that the work is a static method or a lambda that captures nothing.",
+            RemoteWorkException.From(failure));
 
     /// <summary>The per-item path (Polly pipeline or item timeout): one item at a time through the <see cref="ItemRunner{TIn,TOut}"/>.</summary>
     private async Task ProcessItemsAsync(ProcessLane lane)
@@ -502,13 +519,16 @@ internal sealed partial class Run<TIn, TOut>
         }
 
         var worker = await LeaseWorkerAsync(lane).ConfigureAwait(false);
+
+        // Cancelled while a replacement worker started (a retry after a kill): the worker is healthy and keeps its lane.
+        cancellationToken.ThrowIfCancellationRequested();
         worker.Dispatched++;
         lane.Pending.Enqueue(batch);
         byte[] payload;
         try
         {
             RecordBatch(1);
-            await worker.SendBatchAsync(batch.Payload, cancellationToken).ConfigureAwait(false);
+            await worker.SendBatchAsync(batch.Payload, CancellationToken.None).ConfigureAwait(false);
             payload = await worker.ReadResultsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -528,7 +548,7 @@ internal sealed partial class Run<TIn, TOut>
             lane.Worker = null;
             if (died.Failure is { } failure)
             {
-                var fatal = StartFailed(failure);
+                var fatal = StartFailed(failure, died.Exit);
                 Fail(fatal);
                 throw fatal;
             }
@@ -554,6 +574,11 @@ internal sealed partial class Run<TIn, TOut>
             || (lane.Run.Options.MaxWorkerMemoryBytes is { } limit && worker.MemoryAbove(limit)))
         {
             worker.RecycleRequested = true;
+        }
+
+        if (worker.RecycleRequested || lane.Run.Pool.HasWaiters)
+        {
+            // Recycled, or handed to a run waiting for a worker; the next item leases again.
             lane.Run.Pool.Release(worker);
             lane.Worker = null;
         }
@@ -579,7 +604,14 @@ internal sealed partial class Run<TIn, TOut>
     {
         if (lane.Worker is { } current)
         {
-            return current;
+            if (lane.Pending.Count > 0 || !current.IsGone())
+            {
+                return current;
+            }
+
+            // It died while idle in this lane: nothing of this run is in it, so nothing is charged; take another.
+            lane.Run.Pool.Discard(current);
+            lane.Worker = null;
         }
 
         WorkerProcess worker;

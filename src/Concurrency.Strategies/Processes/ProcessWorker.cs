@@ -39,6 +39,7 @@ public static class ProcessWorker
             return 2;
         }
 
+        WorkerLoop.Prewarm();
         if (arguments.Pipe is { } name)
         {
             using var pipe = new NamedPipeClientStream(".", name, PipeDirection.InOut, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);

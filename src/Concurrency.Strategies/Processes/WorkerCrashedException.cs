@@ -73,13 +73,14 @@ public sealed class WorkerCrashedException : Exception
             ? $"was ended by {signal} (exit code {exit.ExitCode})"
             : exit.ExitCode is { } code ? $"exited with code {code}" : "stopped answering";
         var message = $"Worker {exit.WorkerId} (process {exit.ProcessId}) {how} while it ran this item{(exit.Reason is null ? "" : $" ({exit.Reason})")}.";
+        var times = crashes == 1 ? "one worker" : $"{crashes} workers";
         if (quarantined)
         {
-            message += $" The item has crashed {crashes} workers and is quarantined: it will not run again.";
+            message += $" The item has crashed {times} and is quarantined: it will not run again (ProcessStrategyOptions.QuarantineAfterCrashes).";
         }
         else if (crashes > 1)
         {
-            message += $" The item has crashed {crashes} workers.";
+            message += $" The item has crashed {times}.";
         }
 
         if (exit.StandardErrorTail.Count > 0)

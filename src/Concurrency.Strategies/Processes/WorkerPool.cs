@@ -5,25 +5,31 @@ namespace Concurrency.Strategies.Processes;
 
 /// <summary>
 /// The strategy's worker processes: at most <see cref="ProcessStrategyOptions.WorkerCount"/> alive, each leased to
-/// one lane at a time. Workers start on demand (or in <see cref="WarmUpAsync"/>), go back to the idle set when a lane
-/// releases them, and exit after <see cref="ProcessStrategyOptions.IdleTimeout"/> idle, on recycling, on a crash
-/// (replaced on the next lease) and on disposal.
+/// one lane at a time. A released worker goes straight to the first waiting lease (runs share workers fairly), else
+/// to the idle set; workers start on demand (or in <see cref="WarmUpAsync"/>), and exit after
+/// <see cref="ProcessStrategyOptions.IdleTimeout"/> idle, on recycling, on a crash and on disposal. Each worker is
+/// stopped exactly once (<see cref="StopAsync"/> keeps one task per worker).
 /// </summary>
 internal sealed class WorkerPool : IAsyncDisposable
 {
+    private static readonly KeyValuePair<string, object?> ProcessTag = StrategyMetrics.TagFor(StrategyKind.Process);
+
     private readonly ProcessStrategyOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly object _lock = new();
     private readonly Stack<WorkerProcess> _idle = new();
     private readonly HashSet<WorkerProcess> _all = new();
-    private readonly Queue<TaskCompletionSource<bool>> _waiters = new();
-    private readonly HashSet<Task> _stopping = new();
+    private readonly Dictionary<WorkerProcess, Task> _stops = new();
+
+    /// <summary>Leases waiting for a worker: completed with a released worker, or with null when they may start one.</summary>
+    private readonly Queue<TaskCompletionSource<WorkerProcess?>> _waiters = new();
     private readonly CancellationTokenSource _disposal = new();
     private readonly ITimer? _idleTimer;
     private WorkerLauncher? _launcher;
     private int _alive;
     private int _nextId;
+    private int _waiting;
     private bool _disposed;
 
     public WorkerPool(ProcessStrategyOptions options, ILogger logger, TimeProvider time)
@@ -34,8 +40,8 @@ internal sealed class WorkerPool : IAsyncDisposable
         if (options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             var period = options.IdleTimeout < TimeSpan.FromSeconds(1) ? options.IdleTimeout : TimeSpan.FromSeconds(1);
-            _idleTimer = time.CreateTimer(static s => ((WorkerPool)s!).RetireIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             IdleCheckPeriod = period <= TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : period;
+            _idleTimer = time.CreateTimer(static s => ((WorkerPool)s!).RetireIdle(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -43,6 +49,9 @@ internal sealed class WorkerPool : IAsyncDisposable
 
     /// <summary>Gets the number of workers alive or starting.</summary>
     public int Alive => Volatile.Read(ref _alive);
+
+    /// <summary>Gets a value indicating whether a lease is waiting for a worker: a lane then gives its worker back between batches.</summary>
+    public bool HasWaiters => Volatile.Read(ref _waiting) > 0;
 
     /// <summary>Gets the process ids of the workers alive now.</summary>
     public IReadOnlyList<int> ProcessIds
@@ -67,43 +76,63 @@ internal sealed class WorkerPool : IAsyncDisposable
     {
         while (true)
         {
-            TaskCompletionSource<bool>? waiter = null;
-            var spawn = false;
+            cancellationToken.ThrowIfCancellationRequested();
+            TaskCompletionSource<WorkerProcess?> waiter;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 while (_idle.TryPop(out var idle))
                 {
-                    if (!idle.HasEnded)
+                    if (!idle.IsGone())
                     {
                         return idle;
                     }
 
-                    Forget(idle);
+                    DiscardLocked(idle);
                 }
 
                 if (_alive < _options.WorkerCount)
                 {
                     _alive++;
-                    spawn = true;
+                    break;
                 }
-                else
+
+                waiter = new TaskCompletionSource<WorkerProcess?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Enqueue(waiter);
+                _waiting++;
+            }
+
+            WorkerProcess? handed;
+            try
+            {
+                using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource<WorkerProcess?>)s!).TrySetCanceled(), waiter))
                 {
-                    waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _waiters.Enqueue(waiter);
+                    handed = await waiter.Task.ConfigureAwait(false);
                 }
             }
-
-            if (spawn)
+            catch (OperationCanceledException)
             {
-                return await SpawnAsync(cancellationToken).ConfigureAwait(false);
+                // A worker handed to us as we were cancelled must not be lost.
+                if (waiter.Task.IsCompletedSuccessfully && waiter.Task.Result is { } late)
+                {
+                    Release(late);
+                }
+
+                throw;
             }
 
-            using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource<bool>)s!).TrySetCanceled(), waiter))
+            if (handed is not null)
             {
-                await waiter!.Task.ConfigureAwait(false);
+                if (!handed.IsGone())
+                {
+                    return handed;
+                }
+
+                Discard(handed);
             }
         }
+
+        return await SpawnAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<WorkerProcess> SpawnAsync(CancellationToken cancellationToken)
@@ -120,7 +149,7 @@ internal sealed class WorkerPool : IAsyncDisposable
             lock (_lock)
             {
                 _alive--;
-                WakeOneWaiter();
+                OfferCapacityLocked();
             }
 
             if (ex is not OperationCanceledException)
@@ -133,20 +162,23 @@ internal sealed class WorkerPool : IAsyncDisposable
 
         Record(StrategyMetrics.WorkersStarted, 1);
         Record(StrategyMetrics.WorkersAlive, 1);
+        bool disposed;
         lock (_lock)
         {
             _all.Add(worker);
-            if (_disposed)
-            {
-                _ = StopAsync(worker, kill: true, "the strategy was disposed");
-                throw new ObjectDisposedException(nameof(ProcessStrategy));
-            }
+            disposed = _disposed;
+        }
+
+        if (disposed)
+        {
+            _ = StopAsync(worker, kill: true, "the strategy was disposed");
+            throw new ObjectDisposedException(nameof(ProcessStrategy));
         }
 
         return worker;
     }
 
-    /// <summary>Gives a healthy worker back; it is recycled instead when it reached its item or memory limit.</summary>
+    /// <summary>Gives a worker back: to the first waiting lease, or to the idle set; recycled if it reached a limit.</summary>
     public void Release(WorkerProcess worker)
     {
         if (worker.HasEnded)
@@ -174,9 +206,17 @@ internal sealed class WorkerPool : IAsyncDisposable
                 return;
             }
 
+            while (_waiters.TryDequeue(out var waiter))
+            {
+                _waiting--;
+                if (waiter.TrySetResult(worker))
+                {
+                    return;
+                }
+            }
+
             worker.IdleSince = _time.GetTimestamp();
             _idle.Push(worker);
-            WakeOneWaiter();
             if (_idle.Count == 1)
             {
                 _idleTimer?.Change(IdleCheckPeriod, IdleCheckPeriod);
@@ -184,74 +224,70 @@ internal sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Replaces a worker on purpose (recycling): graceful shutdown, a new one starts on the next lease.</summary>
+    /// <summary>Replaces a worker on purpose (recycling): graceful shutdown; a new one starts on the next lease.</summary>
     public void Retire(WorkerProcess worker, string reason)
     {
         Record(StrategyMetrics.WorkersRecycled, 1);
         _ = StopAsync(worker, kill: false, reason);
     }
 
-    /// <summary>Kills a worker (item timeout, cancellation) and waits for it to exit; a new one starts on the next lease.</summary>
+    /// <summary>Kills a worker (item timeout, cancellation, protocol error) and waits for it to exit; a new one starts on the next lease.</summary>
     public Task KillAsync(WorkerProcess worker, string reason)
     {
         Record(StrategyMetrics.WorkersCrashed, 1);
         return StopAsync(worker, kill: true, reason);
     }
 
-    /// <summary>Forgets a worker that died by itself (a worker this pool killed is already forgotten).</summary>
+    /// <summary>Forgets a worker that died by itself and releases its resources (a worker this pool stopped is already handled).</summary>
     public void Discard(WorkerProcess worker)
     {
-        bool known;
         lock (_lock)
         {
-            known = _all.Contains(worker);
-            Forget(worker);
-        }
-
-        if (known)
-        {
-            var exit = worker.Exit.IsCompletedSuccessfully ? worker.Exit.Result : null;
-            Log.WorkerCrashed(_logger, worker.Id, worker.ProcessId, exit?.ExitCode, exit?.Signal, exit?.Reason ?? "it died while running items");
-            Record(StrategyMetrics.WorkersCrashed, 1);
+            DiscardLocked(worker);
         }
     }
 
-    /// <summary>Starts workers until <paramref name="count"/> are alive (or WorkerCount), so the first items pay no start-up.</summary>
+    private void DiscardLocked(WorkerProcess worker)
+    {
+        if (_stops.ContainsKey(worker) || !_all.Contains(worker))
+        {
+            return;
+        }
+
+        var exit = worker.Exit.IsCompletedSuccessfully ? worker.Exit.Result : null;
+        Log.WorkerCrashed(_logger, worker.Id, worker.ProcessId, exit?.ExitCode, exit?.Signal, exit?.Reason ?? "it died");
+        Record(StrategyMetrics.WorkersCrashed, 1);
+        StopLocked(worker, kill: true, "it died");
+    }
+
+    /// <summary>Starts workers until <paramref name="count"/> are alive (at most WorkerCount), so the first items pay no start-up.</summary>
     public async Task WarmUpAsync(int count, CancellationToken cancellationToken)
     {
-        var leased = new List<WorkerProcess>();
+        var starts = new List<Task<WorkerProcess>>();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var target = Math.Min(count, _options.WorkerCount);
+            while (_alive < target)
+            {
+                _alive++;
+                starts.Add(SpawnAsync(cancellationToken));
+            }
+        }
+
         try
         {
-            var target = Math.Min(count, _options.WorkerCount);
-            var starts = new List<Task<WorkerProcess>>();
-            lock (_lock)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                while (_alive < target)
-                {
-                    _alive++;
-                    starts.Add(SpawnAsync(cancellationToken));
-                }
-            }
-
-            foreach (var start in starts)
-            {
-                try
-                {
-                    leased.Add(await start.ConfigureAwait(false));
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                }
-            }
-
             await Task.WhenAll(starts).ConfigureAwait(false);
         }
         finally
         {
-            foreach (var worker in leased)
+            // Every worker that did start goes to the pool, even when another failed to.
+            foreach (var start in starts)
             {
-                Release(worker);
+                if (start.IsCompletedSuccessfully)
+                {
+                    Release(start.Result);
+                }
             }
         }
     }
@@ -282,39 +318,33 @@ internal sealed class WorkerPool : IAsyncDisposable
             {
                 _idleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             }
-        }
 
-        foreach (var worker in expired)
-        {
-            Record(StrategyMetrics.WorkersRecycled, 1);
-            _ = StopAsync(worker, kill: false, $"idle for {_options.IdleTimeout}");
+            foreach (var worker in expired)
+            {
+                Record(StrategyMetrics.WorkersRecycled, 1);
+                StopLocked(worker, kill: false, $"idle for {_options.IdleTimeout}");
+            }
         }
     }
 
+    /// <summary>Stops a worker once; later calls get the same task.</summary>
     private Task StopAsync(WorkerProcess worker, bool kill, string reason)
     {
-        var stop = StopCoreAsync(worker, kill, reason);
         lock (_lock)
         {
-            if (!stop.IsCompleted)
-            {
-                _stopping.Add(stop);
-                _ = stop.ContinueWith(
-                    static (t, s) =>
-                    {
-                        var pool = (WorkerPool)s!;
-                        lock (pool._lock)
-                        {
-                            pool._stopping.Remove(t);
-                        }
-                    },
-                    this,
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-            }
+            return StopLocked(worker, kill, reason);
+        }
+    }
+
+    private Task StopLocked(WorkerProcess worker, bool kill, string reason)
+    {
+        if (_stops.TryGetValue(worker, out var stopping))
+        {
+            return stopping;
         }
 
+        var stop = Task.Run(() => StopCoreAsync(worker, kill, reason));
+        _stops[worker] = stop;
         return stop;
     }
 
@@ -335,36 +365,32 @@ internal sealed class WorkerPool : IAsyncDisposable
         {
             lock (_lock)
             {
-                Forget(worker);
+                if (_all.Remove(worker))
+                {
+                    Record(StrategyMetrics.WorkersAlive, -1);
+                    _alive--;
+                    OfferCapacityLocked();
+                }
+
+                _stops.Remove(worker);
             }
 
             Log.WorkerStopped(_logger, worker.Id, worker.ProcessId, reason, Alive);
         }
     }
 
-    /// <summary>Removes a worker from the pool's counts (under the lock) and lets a waiting lease start a new one.</summary>
-    private void Forget(WorkerProcess worker)
-    {
-        if (_all.Remove(worker))
-        {
-            Record(StrategyMetrics.WorkersAlive, -1);
-            _alive--;
-            WakeOneWaiter();
-        }
-    }
-
-    private void WakeOneWaiter()
+    /// <summary>A slot is free: the first waiting lease may start a worker.</summary>
+    private void OfferCapacityLocked()
     {
         while (_waiters.TryDequeue(out var waiter))
         {
-            if (waiter.TrySetResult(true))
+            _waiting--;
+            if (waiter.TrySetResult(null))
             {
                 return;
             }
         }
     }
-
-    private static readonly KeyValuePair<string, object?> ProcessTag = StrategyMetrics.TagFor(StrategyKind.Process);
 
     private static void Record(System.Diagnostics.Metrics.Counter<long> counter, long value)
     {
@@ -382,10 +408,10 @@ internal sealed class WorkerPool : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops every worker: idle ones gracefully (killed after the grace period), and waits for all to exit.</summary>
+    /// <summary>Stops every worker: gracefully (killed after the grace period), and waits for all to exit.</summary>
     public async ValueTask DisposeAsync()
     {
-        WorkerProcess[] all;
+        Task[] stops;
         lock (_lock)
         {
             if (_disposed)
@@ -394,24 +420,24 @@ internal sealed class WorkerPool : IAsyncDisposable
             }
 
             _disposed = true;
-            all = _all.ToArray();
             _idle.Clear();
             while (_waiters.TryDequeue(out var waiter))
             {
+                _waiting--;
                 waiter.TrySetException(new ObjectDisposedException(nameof(ProcessStrategy)));
             }
+
+            foreach (var worker in _all.ToArray())
+            {
+                StopLocked(worker, kill: false, "the strategy was disposed");
+            }
+
+            stops = _stops.Values.ToArray();
         }
 
         await _disposal.CancelAsync().ConfigureAwait(false);
         _idleTimer?.Dispose();
-        var stops = all.Select(w => StopAsync(w, kill: false, "the strategy was disposed")).ToList();
-        Task[] stopping;
-        lock (_lock)
-        {
-            stopping = _stopping.ToArray();
-        }
-
-        await Task.WhenAll(stops.Concat(stopping)).ConfigureAwait(false);
+        await Task.WhenAll(stops).ConfigureAwait(false);
         _disposal.Dispose();
     }
 }

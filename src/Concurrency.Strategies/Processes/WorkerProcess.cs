@@ -34,6 +34,7 @@ internal sealed class WorkerProcess
     private RemoteError? _failure;
     private long _lastMemoryCheck;
     private int _ended;
+    private int _disposed;
 
     private WorkerProcess(int id, Process process, NamedPipeServerStream pipe, int maxFrameBytes, ILogger logger)
     {
@@ -59,7 +60,40 @@ internal sealed class WorkerProcess
     /// <summary>Gets or sets when the worker last went idle (<see cref="TimeProvider"/> timestamp).</summary>
     public long IdleSince { get; set; }
 
-    public bool HasEnded => Volatile.Read(ref _ended) != 0;
+    /// <summary>Gets a value indicating whether the process has exited (or its end is being reported): it must not be leased.</summary>
+    public bool HasEnded => Volatile.Read(ref _ended) != 0 || _exited.IsCancellationRequested;
+
+    /// <summary>
+    /// Checks, before an idle worker is leased, that its process is still running: on Linux also from /proc, because
+    /// the exit is reported asynchronously and a worker that died while idle must not be handed an item.
+    /// </summary>
+    public bool IsGone()
+    {
+        if (HasEnded)
+        {
+            return true;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{ProcessId}/stat");
+            var state = stat.AsSpan(stat.LastIndexOf(')') + 2, 1);
+            return state is "Z" or "X";
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Completes with how the worker ended, whichever way it ended.</summary>
     public Task<WorkerExit> Exit => _exit.Task;
@@ -213,15 +247,17 @@ internal sealed class WorkerProcess
     }
 
     /// <summary>Binds the work of a run; batches that follow use it.</summary>
-    public ValueTask BindAsync(StartMessage start, CancellationToken cancellationToken)
+    public async ValueTask BindAsync(StartMessage start, CancellationToken cancellationToken)
     {
         if (ReferenceEquals(_bound, start))
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
+        // Recorded only once written: a Start frame that never went out must be sent again by the next run.
+        _bound = null;
+        await SendAsync(FrameType.Start, JsonSerializer.SerializeToUtf8Bytes(start, ProtocolJson.Default.StartMessage), cancellationToken).ConfigureAwait(false);
         _bound = start;
-        return SendAsync(FrameType.Start, JsonSerializer.SerializeToUtf8Bytes(start, ProtocolJson.Default.StartMessage), cancellationToken);
     }
 
     /// <summary>Sends a batch. A dead child is not an error here: <see cref="ReadResultsAsync"/> reports it.</summary>
@@ -388,6 +424,11 @@ internal sealed class WorkerProcess
     /// <summary>Kills the worker (its whole process tree) and waits until it has exited.</summary>
     public async Task KillAsync(string reason)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         if (!HasEnded)
         {
             _killReason ??= reason;
@@ -402,11 +443,16 @@ internal sealed class WorkerProcess
     /// <summary>Asks the worker to exit after what it runs; kills it if it has not exited within <paramref name="grace"/>.</summary>
     public async Task ShutdownAsync(TimeSpan grace, string reason)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         _killReason ??= reason;
         await SendAsync(FrameType.Shutdown, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await _process.WaitForExitAsync().WaitAsync(grace).ConfigureAwait(false);
+            await WaitForExitInfoAsync(reason).WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -432,6 +478,11 @@ internal sealed class WorkerProcess
 
     private void DisposePipes()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _writer.Dispose();
         _pipe.Dispose();
         _process.Dispose();

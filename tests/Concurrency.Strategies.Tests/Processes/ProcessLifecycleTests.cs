@@ -201,6 +201,104 @@ public sealed class ProcessLifecycleTests
         act.Should().Throw<NotSupportedException>().WithMessage("*single-file*ProcessStrategyOptions.WorkerHost*ProcessWorker.RunAsync*");
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(100)]
+    public async Task BatchLargerThanAFrame_IsSplitAndEveryItemRuns(int? batchSize)
+    {
+        await using var strategy = Create(1, o => o.MaxFrameBytes = 64 * 1024);
+        var items = Enumerable.Range(0, 400).Select(i => new string((char)('a' + (i % 26)), 2_000 + i)).ToArray();
+
+        var outcomes = await strategy.RunAsync(items, Workloads.Length, new RunOptions { BatchSize = batchSize }).CollectAsync().WaitAsync(HangGuard);
+
+        outcomes.Should().HaveCount(400).And.OnlyContain(o => o.Succeeded && o.Result == o.Item.Length);
+    }
+
+    [Fact]
+    public async Task CrashInsideABatch_OnlyTheCulpritIsChargedEvenWithQuarantineAfterOneCrash()
+    {
+        await using var strategy = Create(1, o => o.QuarantineAfterCrashes = 1);
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 60), Workloads.FailFastOnPoison, new RunOptions { BatchSize = 20 }).CollectAsync().WaitAsync(HangGuard);
+
+        outcomes.Should().HaveCount(60);
+        outcomes.Where(o => !o.Succeeded).Should().ContainSingle().Which.Item.Should().Be(Workloads.Poison);
+        var crash = outcomes.Single(o => o.Item == Workloads.Poison).Error.Should().BeOfType<WorkerCrashedException>().Subject;
+        crash.Quarantined.Should().BeTrue();
+        crash.Message.Should().Contain("crashed one worker and is quarantined");
+    }
+
+    [Fact]
+    public async Task IdleWorkerThatDied_IsReplacedWithoutChargingTheNextItem()
+    {
+        await using var strategy = Create(1);
+        (await strategy.InvokeAsync(2, Workloads.Square).WaitAsync(HangGuard)).Should().Be(4);
+        var idle = strategy.WorkerProcessIds.Single();
+
+        // This test started that worker (through the strategy); it kills it by id while it is idle.
+        using (var process = Process.GetProcessById(idle))
+        {
+            process.Kill();
+        }
+
+        (await ChildProcesses.WaitForExitAsync([idle], HangGuard)).Should().BeEmpty();
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, 5), Workloads.Square).CollectAsync().WaitAsync(HangGuard);
+
+        outcomes.Should().OnlyContain(o => o.Succeeded, "no item was in the worker when it died");
+    }
+
+    [Fact]
+    public async Task TwoRunsOnOneWorker_ShareItInsteadOfOneStarvingTheOther()
+    {
+        await using var strategy = Create(1);
+        using var cts = new CancellationTokenSource();
+        var endless = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var outcome in strategy.RunAsync(Infinite(), Workloads.Square, cancellationToken: cts.Token))
+                {
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        while (strategy.WorkerProcessIds.Count == 0)
+        {
+            await Task.Delay(5);
+        }
+
+        var result = await strategy.InvokeAsync(9, Workloads.Square).WaitAsync(HangGuard);
+        await cts.CancelAsync();
+        await endless.WaitAsync(HangGuard);
+
+        result.Should().Be(81);
+
+        static IEnumerable<int> Infinite()
+        {
+            for (var i = 0; ; i++)
+            {
+                yield return i % 1000;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DisposeAsync_RightAfterIdleWorkersStartExiting_DoesNotThrow()
+    {
+        for (var round = 0; round < 4; round++)
+        {
+            var strategy = Create(2, o => o.IdleTimeout = TimeSpan.FromMilliseconds(5));
+            await strategy.RunAsync(Enumerable.Range(0, 4), Workloads.Square).CollectAsync().WaitAsync(HangGuard);
+            var pids = strategy.WorkerProcessIds.ToArray();
+            await Task.Delay(5 + (round * 15));
+
+            await strategy.Invoking(s => s.DisposeAsync().AsTask()).Should().NotThrowAsync();
+            pids.Should().OnlyContain(pid => !ChildProcesses.IsAlive(pid));
+        }
+    }
+
     /// <summary>The TestWorkloads app as a worker host, started with this test app's runtimeconfig and deps.</summary>
     private static WorkerHostCommand TestWorkloadsHost(params string[] mode)
     {

@@ -19,6 +19,10 @@ internal sealed class FrameWriter : IDisposable
         _maxPayloadBytes = maxPayloadBytes;
     }
 
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> cancels only the wait for the writer lock: once a frame starts it is written
+    /// whole, so a cancelled run never leaves half a frame in a worker's pipe.
+    /// </remarks>
     /// <exception cref="InvalidDataException">The payload is larger than the maximum frame size.</exception>
     public async ValueTask WriteAsync(FrameType type, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
@@ -42,7 +46,7 @@ internal sealed class FrameWriter : IDisposable
                 {
                     _header.CopyTo(frame, 0);
                     payload.Span.CopyTo(frame.AsSpan(FrameFormat.HeaderSize));
-                    await _stream.WriteAsync(frame.AsMemory(0, FrameFormat.HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
+                    await _stream.WriteAsync(frame.AsMemory(0, FrameFormat.HeaderSize + payload.Length), CancellationToken.None).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -51,11 +55,11 @@ internal sealed class FrameWriter : IDisposable
             }
             else
             {
-                await _stream.WriteAsync(_header, cancellationToken).ConfigureAwait(false);
-                await _stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+                await _stream.WriteAsync(_header, CancellationToken.None).ConfigureAwait(false);
+                await _stream.WriteAsync(payload, CancellationToken.None).ConfigureAwait(false);
             }
 
-            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {

@@ -34,6 +34,42 @@ internal static class WorkerLoop
     /// <summary>The activity a worker runs each batch in, child of the run's activity in the app.</summary>
     public const string BatchActivityName = "concurrency.strategies.worker.batch";
 
+    /// <summary>
+    /// Compiles the worker's first-use paths (JSON for the control frames and for simple items, type lookup, the frame
+    /// channel) on another thread while the main thread connects to the app: a fresh process spends most of its
+    /// first hundred milliseconds in the JIT, and the machine has more than one core.
+    /// </summary>
+    public static void Prewarm()
+    {
+        var thread = new Thread(static () =>
+        {
+            try
+            {
+                var identity = new WorkIdentity("a", "b", 1, "c", [], [], false, "d");
+                var start = JsonSerializer.SerializeToUtf8Bytes(new StartMessage(identity, "System.Int32", "System.Int32"), ProtocolJson.Default.StartMessage);
+                _ = JsonSerializer.Deserialize(start, ProtocolJson.Default.StartMessage);
+                _ = JsonSerializer.SerializeToUtf8Bytes(new HelloMessage(0, string.Empty), ProtocolJson.Default.HelloMessage);
+                _ = BatchCodec.SerializeError(RemoteError.From(new InvalidOperationException()));
+                _ = WorkIdentity.ResolveType(typeof(int).AssemblyQualifiedName!);
+                var buffer = new FrameBuffer(64);
+                JsonWorkSerializer.Default.Serialize(1, buffer);
+                _ = JsonWorkSerializer.Default.Deserialize<int>(buffer.WrittenSpan);
+                var channel = Channel.CreateUnbounded<PendingFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+                channel.Writer.TryWrite(new PendingFrame(FrameType.Batch, []));
+                _ = channel.Reader.TryRead(out _);
+            }
+            catch (Exception)
+            {
+                // Only a warm-up.
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "Concurrency.Strategies worker warm-up",
+        };
+        thread.Start();
+    }
+
     public static async Task<int> RunAsync(
         Stream fromParent,
         Stream toParent,
@@ -47,7 +83,7 @@ internal static class WorkerLoop
             JsonSerializer.SerializeToUtf8Bytes(new HelloMessage(Environment.ProcessId, RuntimeInformation.FrameworkDescription), ProtocolJson.Default.HelloMessage),
             cancellationToken).ConfigureAwait(false);
 
-        var frames = Channel.CreateUnbounded<(FrameType Type, byte[] Payload)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var frames = Channel.CreateUnbounded<PendingFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // The pump is not awaited: it ends when the parent's pipe does (after a Shutdown or a start failure the
         // process exits; in-process callers close the pipe), and it catches everything itself.
         _ = PumpAsync(new FrameReader(fromParent, maxPayloadBytes), frames.Writer, onParentGone, cancellationToken);
@@ -55,7 +91,7 @@ internal static class WorkerLoop
         {
             while (true)
             {
-                (FrameType Type, byte[] Payload) frame;
+                PendingFrame? frame;
                 try
                 {
                     if (!await frames.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -71,7 +107,7 @@ internal static class WorkerLoop
                     return ProtocolErrorExitCode;
                 }
 
-                var exit = await HandleAsync(frame.Type, frame.Payload, state, cancellationToken).ConfigureAwait(false);
+                var exit = await HandleAsync(frame!.Type, frame.Payload, state, cancellationToken).ConfigureAwait(false);
                 if (exit is { } code)
                 {
                     return code;
@@ -81,13 +117,13 @@ internal static class WorkerLoop
     }
 
     /// <summary>Reads frames into the channel; a clean end of the pipe means the parent is gone.</summary>
-    private static async Task PumpAsync(FrameReader reader, ChannelWriter<(FrameType, byte[])> frames, Action? onParentGone, CancellationToken cancellationToken)
+    private static async Task PumpAsync(FrameReader reader, ChannelWriter<PendingFrame> frames, Action? onParentGone, CancellationToken cancellationToken)
     {
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } frame)
             {
-                frames.TryWrite((frame.Type, frame.Payload.ToArray()));
+                frames.TryWrite(new PendingFrame(frame.Type, frame.Payload.ToArray()));
                 if (frame.Type == FrameType.Shutdown)
                 {
                     frames.TryComplete();
@@ -427,6 +463,9 @@ internal static class WorkerLoop
 
     private static ValueTask SendFailureAsync(FrameWriter writer, Exception error, CancellationToken cancellationToken) =>
         writer.WriteAsync(FrameType.Failure, JsonSerializer.SerializeToUtf8Bytes(RemoteError.From(error), ProtocolJson.Default.RemoteError), cancellationToken);
+
+    /// <summary>A frame read ahead by the pump (a class: channels of reference types share precompiled code).</summary>
+    private sealed record PendingFrame(FrameType Type, byte[] Payload);
 
     private sealed class LoopState(FrameWriter writer, int maxPayloadBytes)
     {
