@@ -697,7 +697,7 @@ internal sealed partial class Run<TIn, TOut>
 
         public LaneWake Wake;
 
-        public BatchSizer Sizer = new(run.FixedBatchSize, run.Options.TargetBatchDuration);
+        public Threading.ChunkSizer Sizer = new(run.FixedBatchSize, ProcessRun.MaxAutoBatchSize, run.Options.TargetBatchDuration.Ticks);
 
         /// <summary>Gets or sets the worker-measured work time of the lane's last answered batch (ticks).</summary>
         public long LastBatchTicks { get; set; }

@@ -28,37 +28,7 @@ internal sealed record ProcessRun(
             + (2L * maxConcurrency) + 64);
 }
 
-/// <summary>Sizes a lane's batches toward a target duration from the durations the worker reports (joblib's auto-batching).</summary>
-internal struct BatchSizer
-{
-    private readonly long _targetTicks;
-    private readonly int _fixed;
-    private int _next;
-
-    public BatchSizer(int? fixedSize, TimeSpan target)
-    {
-        _fixed = fixedSize ?? 0;
-        _targetTicks = target.Ticks;
-        _next = fixedSize ?? 1;
-    }
-
-    public readonly int Next => _next;
-
-    /// <summary>Grows at most twofold per batch while batches are short; shrinks at once when items get slower.</summary>
-    public void Observe(int items, long workTicks)
-    {
-        if (_fixed > 0 || items <= 0)
-        {
-            return;
-        }
-
-        var perItem = Math.Max(1, workTicks / items);
-        var ideal = (int)Math.Clamp(_targetTicks / perItem, 1, ProcessRun.MaxAutoBatchSize);
-        _next = ideal > _next ? Math.Min(ideal, _next * 2) : ideal;
-    }
-}
-
-/// <summary>The Batch frame payload of one <see cref="BatchSizer"/>-sized group of items, kept until every item is answered.</summary>
+/// <summary>The Batch frame payload of one group of items, kept until every item is answered.</summary>
 internal sealed class SentBatch<TIn>(long id, TIn[] items, long[] indices, int[] crashes, byte[] payload)
 {
     public long Id { get; } = id;
