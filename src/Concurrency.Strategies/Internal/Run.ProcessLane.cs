@@ -198,9 +198,9 @@ internal sealed partial class Run<TIn, TOut>
             MaybeAddLane();
             lane.Unanswered += count;
             RecordQueueDepth(count);
-            for (var i = 0; i < count; i++)
+            if (StrategyMetrics.ItemsStarted.Enabled)
             {
-                RecordItemStarted();
+                StrategyMetrics.ItemsStarted.Add(count, _kindTag);
             }
 
             var indices = new long[count];
@@ -318,6 +318,7 @@ internal sealed partial class Run<TIn, TOut>
             }
 
             var offset = BatchCodec.HeaderSize;
+            lane.Now = Stopwatch.GetTimestamp();
             for (var i = 0; i < count; i++)
             {
                 var (index, kind, durationTicks, data) = BatchCodec.ReadResult(memory, ref offset);
@@ -338,6 +339,10 @@ internal sealed partial class Run<TIn, TOut>
         {
             problem = $"it sent a malformed Results frame: {ex.Message}";
             return false;
+        }
+        finally
+        {
+            lane.Now = 0;
         }
 
         if (head.Reported == head.Count)
@@ -641,7 +646,9 @@ internal sealed partial class Run<TIn, TOut>
 
         lane.Unanswered--;
         RecordQueueDepth(-1);
-        Deliver(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
+
+        // Within one Results frame the clock is read once (lane.Now); elsewhere, now.
+        Deliver(lane.Outbox, outcome, ref lane.Wake, lane.Now != 0 ? lane.Now : Stopwatch.GetTimestamp());
         RecordDuration(outcome.Duration);
         RecordFinished(1, outcome.Error is null ? 0 : 1);
     }
@@ -698,6 +705,9 @@ internal sealed partial class Run<TIn, TOut>
         public LaneWake Wake;
 
         public Threading.ChunkSizer Sizer = new(run.FixedBatchSize, ProcessRun.MaxAutoBatchSize, run.Options.TargetBatchDuration.Ticks);
+
+        /// <summary>Gets or sets the timestamp shared by the outcomes of the Results frame being delivered (0 outside one).</summary>
+        public long Now { get; set; }
 
         /// <summary>Gets or sets the worker-measured work time of the lane's last answered batch (ticks).</summary>
         public long LastBatchTicks { get; set; }
