@@ -119,6 +119,21 @@ public static class Workloads
 
     public static string Initialized(int x) => s_initialized ?? "not initialized";
 
+    /// <summary>Creates the file <paramref name="path"/> (the test's sign that the item runs), then sleeps a minute ignoring cancellation.</summary>
+    public static int SignalThenSleep(string path)
+    {
+        File.WriteAllText(path, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Thread.Sleep(60_000);
+        return 0;
+    }
+
+    /// <summary>Waits, observing the token: cancellation stops it at once.</summary>
+    public static async ValueTask<int> DelayCancellableAsync(int milliseconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(milliseconds, cancellationToken).ConfigureAwait(false);
+        return milliseconds;
+    }
+
     public static async Task<int> DelayAsync(int milliseconds)
     {
         await Task.Delay(milliseconds).ConfigureAwait(false);

@@ -45,7 +45,10 @@ internal sealed partial class Run<TIn, TOut>
         }
         finally
         {
-            await lane.ReleaseAsync(Token.IsCancellationRequested ? "the run was cancelled while it ran items" : "the run failed while it ran items").ConfigureAwait(false);
+            // After a plain cancellation the worker gets the grace period to answer (cancelled); after a failure of the
+            // run its state is unknown and it is killed.
+            var graceful = Token.IsCancellationRequested && Volatile.Read(ref _fatal) is null;
+            await lane.ReleaseAsync(graceful, graceful ? "the run was cancelled and its items did not stop within the grace period" : "the run failed while it ran items").ConfigureAwait(false);
             MarkIdleIfDone(lane);
             if (lane.Unanswered > 0)
             {
@@ -538,12 +541,18 @@ internal sealed partial class Run<TIn, TOut>
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            lane.Pending.Clear();
-            lane.Worker = null;
-            var reason = Token.IsCancellationRequested
-                ? "the run was cancelled while it ran an item"
-                : $"item {lane.CurrentIndex} overran its time limit (RunOptions.ItemTimeout or the resilience pipeline's timeout)";
-            await lane.Run.Pool.KillAsync(worker, reason).ConfigureAwait(false);
+            if (Token.IsCancellationRequested && Volatile.Read(ref _fatal) is null)
+            {
+                // The run was cancelled: the worker may stop the item cooperatively within the grace period.
+                await lane.ReleaseAsync(graceful: true, "the run was cancelled and its item did not stop within the grace period").ConfigureAwait(false);
+            }
+            else
+            {
+                lane.Pending.Clear();
+                lane.Worker = null;
+                await lane.Run.Pool.KillAsync(worker, $"item {lane.CurrentIndex} overran its time limit (RunOptions.ItemTimeout or the resilience pipeline's timeout)").ConfigureAwait(false);
+            }
+
             throw;
         }
         catch (ChannelClosedException ex) when (ex.InnerException is WorkerDiedException died)
@@ -748,8 +757,13 @@ internal sealed partial class Run<TIn, TOut>
             return error;
         }
 
-        /// <summary>Gives the worker back at the end of the lane, or kills it if it still runs items of this run.</summary>
-        public async Task ReleaseAsync(string killReason)
+        /// <summary>
+        /// Gives the worker back at the end of the lane. If it still holds items of this run: after a cancellation it
+        /// is told to cancel and gets <see cref="ProcessStrategyOptions.ShutdownGracePeriod"/> to answer every item
+        /// sent (work that observes its token stops at once), and is kept; otherwise, or if it does not answer in
+        /// time, it is killed.
+        /// </summary>
+        public async Task ReleaseAsync(bool graceful, string killReason)
         {
             if (Worker is not { } worker)
             {
@@ -757,14 +771,57 @@ internal sealed partial class Run<TIn, TOut>
             }
 
             Worker = null;
-            if (Pending.Count > 0)
+            if (Pending.Count == 0)
             {
-                Pending.Clear();
-                await Run.Pool.KillAsync(worker, killReason).ConfigureAwait(false);
+                Run.Pool.Release(worker);
+                return;
+            }
+
+            if (graceful && await DrainAfterCancelAsync(worker).ConfigureAwait(false))
+            {
+                Run.Pool.Release(worker);
+                return;
+            }
+
+            Pending.Clear();
+            if (worker.HasEnded)
+            {
+                Run.Pool.Discard(worker);
             }
             else
             {
-                Run.Pool.Release(worker);
+                await Run.Pool.KillAsync(worker, killReason).ConfigureAwait(false);
+            }
+        }
+
+        private async Task<bool> DrainAfterCancelAsync(WorkerProcess worker)
+        {
+            try
+            {
+                await worker.SendCancelAsync().ConfigureAwait(false);
+                using var grace = new CancellationTokenSource(Run.Options.ShutdownGracePeriod);
+                while (Pending.Count > 0)
+                {
+                    var payload = await worker.ReadResultsAsync(grace.Token).ConfigureAwait(false);
+                    var (batchId, count) = BatchCodec.ReadHeader(payload);
+                    var head = Pending.Peek();
+                    if (batchId != head.Id || head.Reported + count > head.Count)
+                    {
+                        return false;
+                    }
+
+                    head.Reported += count;
+                    if (head.Reported == head.Count)
+                    {
+                        Pending.Dequeue();
+                    }
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException or InvalidDataException)
+            {
+                return false;
             }
         }
     }

@@ -32,7 +32,11 @@ public sealed class ProcessStrategyOptions
     /// <value>Defaults to 30 seconds.</value>
     public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets how long disposal and recycling wait for a worker to exit by itself before killing it.</summary>
+    /// <summary>
+    /// Gets or sets how long a worker gets to finish by itself before it is killed: to exit when it is recycled, idle or
+    /// disposed, and, when a run is cancelled, to stop its items (work that observes its <see cref="CancellationToken"/>
+    /// stops at once and the worker is kept; work that does not is killed with its worker after this period).
+    /// </summary>
     /// <value>Defaults to 5 seconds.</value>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -281,6 +281,9 @@ internal sealed class WorkerProcess
         }
     }
 
+    /// <summary>Asks the worker to cancel the running item and answer the unstarted items sent so far as cancelled.</summary>
+    public ValueTask SendCancelAsync() => SendAsync(FrameType.Cancel, ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+
     /// <summary>The next Results payload of the batches sent, in order.</summary>
     /// <exception cref="WorkerDiedException">The worker died; its exit says how.</exception>
     public ValueTask<byte[]> ReadResultsAsync(CancellationToken cancellationToken) => _results.Reader.ReadAsync(cancellationToken);

@@ -75,7 +75,7 @@ public sealed class FrameProtocolTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(9)]
+    [InlineData(10)]
     [InlineData(0xff)]
     public async Task ReadAsync_UnknownFrameType_ThrowsInvalidData(byte type)
     {

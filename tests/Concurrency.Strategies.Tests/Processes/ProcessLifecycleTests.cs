@@ -79,11 +79,11 @@ public sealed class ProcessLifecycleTests
     }
 
     [Fact]
-    public async Task Cancellation_KillsTheWorkersRunningItemsBeforeTheEnumerationEnds()
+    public async Task Cancellation_WorkThatObservesItsToken_StopsAndTheWorkersAreKept()
     {
-        await using var strategy = Create(2);
+        await using var strategy = Create(2, o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(20));
         using var cts = new CancellationTokenSource();
-        var run = strategy.RunAsync(Enumerable.Repeat(60_000, 4), Workloads.SleepMilliseconds, cancellationToken: cts.Token).CollectAsync();
+        var run = strategy.RunAsync(Enumerable.Repeat(60_000, 4), Workloads.DelayCancellableAsync, cancellationToken: cts.Token).CollectAsync();
         var deadline = Stopwatch.StartNew();
         while (strategy.WorkerProcessIds.Count < 2 && deadline.Elapsed < HangGuard)
         {
@@ -91,12 +91,46 @@ public sealed class ProcessLifecycleTests
         }
 
         var busy = strategy.WorkerProcessIds.ToArray();
+        var cancelled = Stopwatch.StartNew();
         await cts.CancelAsync();
 
         await run.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
-        busy.Should().HaveCount(2);
-        busy.Should().OnlyContain(pid => !ChildProcesses.IsAlive(pid), "the enumeration ends only after the busy workers are gone");
-        strategy.LiveWorkerCount.Should().Be(0);
+        cancelled.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the items stopped on their token, not at the end of the grace period");
+        busy.Should().HaveCount(2).And.OnlyContain(pid => ChildProcesses.IsAlive(pid), "a worker whose items stopped is kept");
+        var next = await strategy.RunAsync(Enumerable.Range(0, 10), Workloads.ProcessId).CollectAsync().WaitAsync(HangGuard);
+        next.Select(o => o.Result).Should().OnlyContain(pid => busy.Contains(pid), "the next run reuses them");
+    }
+
+    [Fact]
+    public async Task Cancellation_WorkThatIgnoresItsToken_IsKilledWithItsWorkerAfterTheGracePeriod()
+    {
+        await using var strategy = Create(2, o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(200));
+        var signals = Enumerable.Range(0, 2).Select(_ => Path.Combine(Path.GetTempPath(), $"cs-signal-{Guid.NewGuid():N}")).ToArray();
+        using var cts = new CancellationTokenSource();
+        var run = strategy.RunAsync(signals, Workloads.SignalThenSleep, cancellationToken: cts.Token).CollectAsync();
+        try
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!signals.All(File.Exists) && deadline.Elapsed < HangGuard)
+            {
+                await Task.Delay(10);
+            }
+
+            var busy = signals.Select(path => int.Parse(File.ReadAllText(path), System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            await cts.CancelAsync();
+
+            await run.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+            busy.Should().HaveCount(2).And.OnlyHaveUniqueItems();
+            busy.Should().OnlyContain(pid => !ChildProcesses.IsAlive(pid), "the enumeration ends only after the workers whose items ignored the cancellation are gone");
+            strategy.LiveWorkerCount.Should().Be(0);
+        }
+        finally
+        {
+            foreach (var path in signals)
+            {
+                File.Delete(path);
+            }
+        }
     }
 
     [Fact]

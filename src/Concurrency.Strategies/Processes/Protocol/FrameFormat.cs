@@ -12,5 +12,5 @@ internal static class FrameFormat
     /// <summary>The default largest payload: 64 MiB, far above any sane batch, far below a runaway allocation.</summary>
     public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
 
-    public static bool IsKnown(FrameType type) => type is >= FrameType.Hello and <= FrameType.Ready;
+    public static bool IsKnown(FrameType type) => type is >= FrameType.Hello and <= FrameType.Cancel;
 }

@@ -26,4 +26,10 @@ internal enum FrameType : byte
 
     /// <summary>Worker → parent: the initializer returned; the worker is ready for work.</summary>
     Ready = 8,
+
+    /// <summary>
+    /// Parent → worker: the run was cancelled. The token of the running item is cancelled and items of batches sent
+    /// before this frame that have not started are answered as cancelled, so every item sent is still answered.
+    /// </summary>
+    Cancel = 9,
 }

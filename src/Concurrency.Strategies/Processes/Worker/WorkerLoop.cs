@@ -86,8 +86,8 @@ internal static class WorkerLoop
         var frames = Channel.CreateUnbounded<PendingFrame>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // The pump is not awaited: it ends when the parent's pipe does (after a Shutdown or a start failure the
         // process exits; in-process callers close the pipe), and it catches everything itself.
-        _ = PumpAsync(new FrameReader(fromParent, maxPayloadBytes), frames.Writer, onParentGone, cancellationToken);
         var state = new LoopState(writer, maxPayloadBytes);
+        _ = PumpAsync(new FrameReader(fromParent, maxPayloadBytes), frames.Writer, state.Cancellation, onParentGone, cancellationToken);
         {
             while (true)
             {
@@ -107,7 +107,7 @@ internal static class WorkerLoop
                     return ProtocolErrorExitCode;
                 }
 
-                var exit = await HandleAsync(frame!.Type, frame.Payload, state, cancellationToken).ConfigureAwait(false);
+                var exit = await HandleAsync(frame!, state, cancellationToken).ConfigureAwait(false);
                 if (exit is { } code)
                 {
                     return code;
@@ -117,13 +117,20 @@ internal static class WorkerLoop
     }
 
     /// <summary>Reads frames into the channel; a clean end of the pipe means the parent is gone.</summary>
-    private static async Task PumpAsync(FrameReader reader, ChannelWriter<PendingFrame> frames, Action? onParentGone, CancellationToken cancellationToken)
+    /// <remarks>A Cancel frame is acted on here, at once, not queued: it cancels the batches read before it.</remarks>
+    private static async Task PumpAsync(FrameReader reader, ChannelWriter<PendingFrame> frames, BatchCancellation cancellation, Action? onParentGone, CancellationToken cancellationToken)
     {
         try
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } frame)
             {
-                frames.TryWrite(new PendingFrame(frame.Type, frame.Payload.ToArray()));
+                if (frame.Type == FrameType.Cancel)
+                {
+                    cancellation.CancelSentSoFar();
+                    continue;
+                }
+
+                frames.TryWrite(new PendingFrame(frame.Type, frame.Payload.ToArray(), cancellation.Token));
                 if (frame.Type == FrameType.Shutdown)
                 {
                     frames.TryComplete();
@@ -140,8 +147,9 @@ internal static class WorkerLoop
         }
     }
 
-    private static async ValueTask<int?> HandleAsync(FrameType type, byte[] payload, LoopState state, CancellationToken cancellationToken)
+    private static async ValueTask<int?> HandleAsync(PendingFrame frame, LoopState state, CancellationToken cancellationToken)
     {
+        var (type, payload, batchToken) = (frame.Type, frame.Payload, frame.Cancellation);
         switch (type)
         {
             case FrameType.Shutdown:
@@ -193,7 +201,7 @@ internal static class WorkerLoop
 
                     try
                     {
-                        await RunBatchAsync(payload, state, cancellationToken).ConfigureAwait(false);
+                        await RunBatchAsync(payload, state, batchToken, cancellationToken).ConfigureAwait(false);
                     }
                     catch (InvalidDataException ex)
                     {
@@ -239,7 +247,7 @@ internal static class WorkerLoop
         }
     }
 
-    private static async Task RunBatchAsync(byte[] payload, LoopState state, CancellationToken cancellationToken)
+    private static async Task RunBatchAsync(byte[] payload, LoopState state, CancellationToken batchToken, CancellationToken cancellationToken)
     {
         var memory = payload.AsMemory();
         var (batchId, count) = BatchCodec.ReadHeader(memory.Span);
@@ -254,7 +262,9 @@ internal static class WorkerLoop
             scratch.Clear();
             var started = Stopwatch.GetTimestamp();
             results.ItemStarted(started);
-            var error = await state.Invoker!.InvokeAsync(index, value, scratch, cancellationToken).ConfigureAwait(false);
+            var error = batchToken.IsCancellationRequested
+                ? Cancelled
+                : await state.Invoker!.InvokeAsync(index, value, scratch, batchToken).ConfigureAwait(false);
             var now = Stopwatch.GetTimestamp();
             results.ItemStarted(0);
             var duration = (long)((now - started) * TicksPerTimestamp);
@@ -465,7 +475,35 @@ internal static class WorkerLoop
         writer.WriteAsync(FrameType.Failure, JsonSerializer.SerializeToUtf8Bytes(RemoteError.From(error), ProtocolJson.Default.RemoteError), cancellationToken);
 
     /// <summary>A frame read ahead by the pump (a class: channels of reference types share precompiled code).</summary>
-    private sealed record PendingFrame(FrameType Type, byte[] Payload);
+    private sealed record PendingFrame(FrameType Type, byte[] Payload, CancellationToken Cancellation = default);
+
+    /// <summary>The answer for an item of a cancelled batch that had not started.</summary>
+    private static readonly RemoteError Cancelled = RemoteError.From(new OperationCanceledException("The run was cancelled before this item started."));
+
+    /// <summary>
+    /// The token of the batches read so far. A Cancel frame cancels it and starts a new one, so batches sent after the
+    /// cancellation (a later run on the same worker) run normally.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Lives as long as the worker process; a replaced source may still be observed by queued batches, so it is left to the GC.")]
+    private sealed class BatchCancellation
+    {
+        private CancellationTokenSource _current = new();
+
+        public CancellationToken Token => Volatile.Read(ref _current).Token;
+
+        public void CancelSentSoFar()
+        {
+            var previous = Interlocked.Exchange(ref _current, new CancellationTokenSource());
+            try
+            {
+                previous.Cancel();
+            }
+            catch (AggregateException)
+            {
+                // A callback of the work threw; the token is cancelled all the same.
+            }
+        }
+    }
 
     private sealed class LoopState(FrameWriter writer, int maxPayloadBytes)
     {
@@ -478,6 +516,8 @@ internal static class WorkerLoop
         public FrameBuffer Scratch { get; } = new();
 
         public WorkInvoker? Invoker { get; set; }
+
+        public BatchCancellation Cancellation { get; } = new();
 
         /// <summary>Gets the invokers built so far, by work: a worker reused by later runs of the same work resolves it once.</summary>
         public Dictionary<string, WorkInvoker> Invokers { get; } = new(StringComparer.Ordinal);
