@@ -37,7 +37,8 @@ internal sealed class CpuBoundWorkload : IWorkload
             + "(each count checked against a sieve)",
             $".NET has no GIL: {cores} threads compute in parallel, up to {cores}x on {cores} cores (Python threads: 0.93x, it needed "
             + "processes); the async strategy runs on the multi-threaded pool, so CPU work there is parallel too. The process strategy "
-            + "gets the same speedup after paying for its worker starts: in .NET, processes are for isolation, not for speed.",
+            + "first starts its workers (a few hundred ms here) and each fresh worker compiles the work again, so a job this short "
+            + "gains little or nothing: in .NET, processes are for isolation (crashes, leaks, hard kills), not for speed.",
             rows);
     }
 }
