@@ -122,7 +122,9 @@ public static class Workloads
     /// <summary>Creates the file <paramref name="path"/> (the test's sign that the item runs), then sleeps a minute ignoring cancellation.</summary>
     public static int SignalThenSleep(string path)
     {
-        File.WriteAllText(path, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Written aside, then moved into place: the test never reads a half-written file.
+        File.WriteAllText(path + ".tmp", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.Move(path + ".tmp", path);
         Thread.Sleep(60_000);
         return 0;
     }

@@ -50,6 +50,18 @@ internal sealed partial class Run<TIn, TOut>
             var graceful = Token.IsCancellationRequested && Volatile.Read(ref _fatal) is null;
             await lane.ReleaseAsync(graceful, graceful ? "the run was cancelled and its items did not stop within the grace period" : "the run failed while it ran items").ConfigureAwait(false);
             MarkIdleIfDone(lane);
+            if (lane.PendingTake is { } pendingTake)
+            {
+                try
+                {
+                    await pendingTake.Take.ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The run is over; the source's cancellation or error no longer matters here.
+                }
+            }
+
             if (lane.Unanswered > 0)
             {
                 RecordQueueDepth(-lane.Unanswered);
@@ -169,24 +181,72 @@ internal sealed partial class Run<TIn, TOut>
     {
         while (!lane.SourceDone && !Token.IsCancellationRequested)
         {
-            var wanted = lane.Sizer.Next;
-            var room = _gate.TryAcquire(wanted);
-            if (room == 0)
+            int room;
+            int count;
+            long firstIndex;
+            if (lane.PendingTake is { } pendingTake)
             {
-                if (!mayWait || !await _gate.AcquireOneAsync().ConfigureAwait(false))
+                // A take that waited for the source earlier: finish it first (it owns lane.Buffer).
+                if (!pendingTake.Take.IsCompleted)
                 {
-                    return null;
+                    if (!mayWait)
+                    {
+                        return null;
+                    }
+
+                    ReleaseIdleWorker(lane);
                 }
 
-                room = 1 + (wanted > 1 ? _gate.TryAcquire(wanted - 1) : 0);
+                (count, firstIndex) = await pendingTake.Take.ConfigureAwait(false);
+                room = pendingTake.Room;
+                lane.PendingTake = null;
             }
-
-            if (lane.Buffer.Length < room)
+            else
             {
-                lane.Buffer = new TIn[Math.Max(room, lane.Buffer.Length * 2)];
+                var wanted = lane.Sizer.Next;
+                room = _gate.TryAcquire(wanted);
+                if (room == 0)
+                {
+                    if (!mayWait)
+                    {
+                        return null;
+                    }
+
+                    var acquire = _gate.AcquireOneAsync();
+                    if (!acquire.IsCompleted)
+                    {
+                        ReleaseIdleWorker(lane);
+                    }
+
+                    if (!await acquire.ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    room = 1 + (wanted > 1 ? _gate.TryAcquire(wanted - 1) : 0);
+                }
+
+                if (lane.Buffer.Length < room)
+                {
+                    lane.Buffer = new TIn[Math.Max(room, lane.Buffer.Length * 2)];
+                }
+
+                var take = _reader!.TakeAsync(lane.Buffer, room, Token);
+                if (!take.IsCompleted)
+                {
+                    if (!mayWait)
+                    {
+                        // Batches are in the worker and the source has nothing yet: read their answers meanwhile.
+                        lane.PendingTake = (take.AsTask(), room);
+                        return null;
+                    }
+
+                    ReleaseIdleWorker(lane);
+                }
+
+                (count, firstIndex) = await take.ConfigureAwait(false);
             }
 
-            var (count, firstIndex) = await _reader!.TakeAsync(lane.Buffer, room, Token).ConfigureAwait(false);
             if (count < room)
             {
                 _gate.Return(room - count);
@@ -399,6 +459,8 @@ internal sealed partial class Run<TIn, TOut>
         lane.Worker = null;
         if (died.Failure is { } failure)
         {
+            lane.Pending.Clear();
+            MarkIdleIfDone(lane);
             throw StartFailed(failure, died.Exit);
         }
 
@@ -459,6 +521,7 @@ internal sealed partial class Run<TIn, TOut>
             if (!room.IsCompleted)
             {
                 FlushWake(ref lane.Wake, Stopwatch.GetTimestamp());
+                ReleaseIdleWorker(lane);
             }
 
             if (!await room.ConfigureAwait(false))
@@ -466,7 +529,13 @@ internal sealed partial class Run<TIn, TOut>
                 break;
             }
 
-            var (has, item, index) = await _reader!.TakeOneAsync(Token).ConfigureAwait(false);
+            var takeOne = _reader!.TakeOneAsync(Token);
+            if (!takeOne.IsCompleted)
+            {
+                ReleaseIdleWorker(lane);
+            }
+
+            var (has, item, index) = await takeOne.ConfigureAwait(false);
             if (!has)
             {
                 _gate.Return(1);
@@ -644,6 +713,19 @@ internal sealed partial class Run<TIn, TOut>
         return worker;
     }
 
+    /// <summary>
+    /// Gives the lane's worker back before the lane waits for the window or the source with nothing in the worker, so
+    /// another run is never kept waiting by a run that has nothing to send; the lane leases again when it has.
+    /// </summary>
+    private static void ReleaseIdleWorker(ProcessLane lane)
+    {
+        if (lane.Worker is { } worker && lane.Pending.Count == 0)
+        {
+            lane.Worker = null;
+            lane.Run.Pool.Release(worker);
+        }
+    }
+
     /// <summary>An outcome produced by the lane itself (serialization failure, crash), not read from a worker.</summary>
     private void DeliverLaneOutcome(ProcessLane lane, in ItemOutcome<TIn, TOut> outcome)
     {
@@ -714,6 +796,9 @@ internal sealed partial class Run<TIn, TOut>
         public LaneWake Wake;
 
         public Threading.ChunkSizer Sizer = new(run.FixedBatchSize, ProcessRun.MaxAutoBatchSize, run.Options.TargetBatchDuration.Ticks);
+
+        /// <summary>Gets or sets a take from the source that had to wait while batches were in the worker, with the room it holds.</summary>
+        public (Task<(int Count, long FirstIndex)> Take, int Room)? PendingTake { get; set; }
 
         /// <summary>Gets or sets the timestamp shared by the outcomes of the Results frame being delivered (0 outside one).</summary>
         public long Now { get; set; }

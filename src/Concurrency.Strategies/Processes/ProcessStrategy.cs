@@ -123,7 +123,10 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
             settings => settings with { Process = new ProcessRun(_pool, start, _serializer, _options, settings.ChunkSize) });
     }
 
-    /// <summary>Cancels active runs (killing the workers that run their items), then stops every worker and waits for it to exit.</summary>
+    /// <summary>
+    /// Cancels active runs (their workers get <see cref="ProcessStrategyOptions.ShutdownGracePeriod"/> to stop the items,
+    /// then are killed), then shuts every worker down (killed after the same grace period) and waits for it to exit.
+    /// </summary>
     /// <returns>A task that completes when no worker process of this strategy is left.</returns>
     public async ValueTask DisposeAsync()
     {

@@ -29,7 +29,6 @@ internal sealed class WorkerPool : IAsyncDisposable
     private WorkerLauncher? _launcher;
     private int _alive;
     private int _nextId;
-    private int _waiting;
     private bool _disposed;
 
     public WorkerPool(ProcessStrategyOptions options, ILogger logger, TimeProvider time)
@@ -51,7 +50,24 @@ internal sealed class WorkerPool : IAsyncDisposable
     public int Alive => Volatile.Read(ref _alive);
 
     /// <summary>Gets a value indicating whether a lease is waiting for a worker: a lane then gives its worker back between batches.</summary>
-    public bool HasWaiters => Volatile.Read(ref _waiting) > 0;
+    public bool HasWaiters
+    {
+        get
+        {
+            lock (_lock)
+            {
+                foreach (var waiter in _waiters)
+                {
+                    if (!waiter.Task.IsCompleted)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
 
     /// <summary>Gets the process ids of the workers alive now.</summary>
     public IReadOnlyList<int> ProcessIds
@@ -99,26 +115,23 @@ internal sealed class WorkerPool : IAsyncDisposable
 
                 waiter = new TaskCompletionSource<WorkerProcess?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 _waiters.Enqueue(waiter);
-                _waiting++;
             }
 
             WorkerProcess? handed;
-            try
+            using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource<WorkerProcess?>)s!).TrySetCanceled(), waiter))
             {
-                using (cancellationToken.UnsafeRegister(static s => ((TaskCompletionSource<WorkerProcess?>)s!).TrySetCanceled(), waiter))
-                {
-                    handed = await waiter.Task.ConfigureAwait(false);
-                }
+                handed = await waiter.Task.ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+
+            if (handed is null && cancellationToken.IsCancellationRequested)
             {
-                // A worker handed to us as we were cancelled must not be lost.
-                if (waiter.Task.IsCompletedSuccessfully && waiter.Task.Result is { } late)
+                // We were offered a free slot but no longer want it: pass it on, or the next lease may wait forever.
+                lock (_lock)
                 {
-                    Release(late);
+                    OfferCapacityLocked();
                 }
 
-                throw;
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
             if (handed is not null)
@@ -208,7 +221,6 @@ internal sealed class WorkerPool : IAsyncDisposable
 
             while (_waiters.TryDequeue(out var waiter))
             {
-                _waiting--;
                 if (waiter.TrySetResult(worker))
                 {
                     return;
@@ -263,16 +275,19 @@ internal sealed class WorkerPool : IAsyncDisposable
     /// <summary>Starts workers until <paramref name="count"/> are alive (at most WorkerCount), so the first items pay no start-up.</summary>
     public async Task WarmUpAsync(int count, CancellationToken cancellationToken)
     {
-        var starts = new List<Task<WorkerProcess>>();
+        int reserved;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var target = Math.Min(count, _options.WorkerCount);
-            while (_alive < target)
-            {
-                _alive++;
-                starts.Add(SpawnAsync(cancellationToken));
-            }
+            reserved = Math.Max(0, Math.Min(count, _options.WorkerCount) - _alive);
+            _alive += reserved;
+        }
+
+        // Started outside the lock: a start that fails at once gives its slot back in SpawnAsync.
+        var starts = new List<Task<WorkerProcess>>(reserved);
+        for (var i = 0; i < reserved; i++)
+        {
+            starts.Add(SpawnAsync(cancellationToken));
         }
 
         try
@@ -384,7 +399,6 @@ internal sealed class WorkerPool : IAsyncDisposable
     {
         while (_waiters.TryDequeue(out var waiter))
         {
-            _waiting--;
             if (waiter.TrySetResult(null))
             {
                 return;
@@ -423,7 +437,6 @@ internal sealed class WorkerPool : IAsyncDisposable
             _idle.Clear();
             while (_waiters.TryDequeue(out var waiter))
             {
-                _waiting--;
                 waiter.TrySetException(new ObjectDisposedException(nameof(ProcessStrategy)));
             }
 

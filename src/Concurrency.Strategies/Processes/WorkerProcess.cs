@@ -455,7 +455,7 @@ internal sealed class WorkerProcess
         await SendAsync(FrameType.Shutdown, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await WaitForExitInfoAsync(reason).WaitAsync(grace).ConfigureAwait(false);
+            await _process.WaitForExitAsync().WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

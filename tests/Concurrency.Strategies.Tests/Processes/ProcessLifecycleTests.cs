@@ -298,7 +298,8 @@ public sealed class ProcessLifecycleTests
             {
             }
         });
-        while (strategy.WorkerProcessIds.Count == 0)
+        var deadline = Stopwatch.StartNew();
+        while (strategy.WorkerProcessIds.Count == 0 && deadline.Elapsed < HangGuard)
         {
             await Task.Delay(5);
         }
@@ -316,6 +317,39 @@ public sealed class ProcessLifecycleTests
                 yield return i % 1000;
             }
         }
+    }
+
+    [Fact]
+    public async Task RunWaitingForItsSource_DoesNotKeepTheWorkerFromAnotherRun()
+    {
+        await using var strategy = Create(1);
+        var source = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        source.Writer.TryWrite(1);
+        var first = strategy.RunAsync(source.Reader.ReadAllAsync(), Workloads.Square).GetAsyncEnumerator();
+        (await first.MoveNextAsync().AsTask().WaitAsync(HangGuard)).Should().BeTrue();
+
+        // The first run now waits for its (empty) source; the worker must serve the second run meanwhile.
+        var result = await strategy.InvokeAsync(9, Workloads.Square).WaitAsync(HangGuard);
+        source.Writer.TryWrite(2);
+        (await first.MoveNextAsync().AsTask().WaitAsync(HangGuard)).Should().BeTrue("a batch's answer is read while the lane waits for its source");
+        var second = first.Current;
+        source.Writer.Complete();
+        (await first.MoveNextAsync().AsTask().WaitAsync(HangGuard)).Should().BeFalse();
+        await first.DisposeAsync();
+
+        result.Should().Be(81);
+        second.Result.Should().Be(4);
+    }
+
+    [Fact]
+    public async Task WarmUpAsync_HostThatCannotStart_ThrowsOnceAndTheStrategyStaysUsable()
+    {
+        await using var strategy = Create(2, o => o.WorkerHost = new WorkerHostCommand { FileName = "/nonexistent/worker-host" });
+
+        var act = () => strategy.WarmUpAsync().WaitAsync(HangGuard);
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("/nonexistent/worker-host");
+        strategy.LiveWorkerCount.Should().Be(0);
     }
 
     [Fact]
