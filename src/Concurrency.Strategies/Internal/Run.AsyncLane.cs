@@ -85,9 +85,7 @@ internal sealed partial class Run<TIn, TOut>
                     break;
                 }
 
-                Deliver(outbox, outcome, ref wake, Stopwatch.GetTimestamp());
-                RecordDuration(outcome.Duration);
-                RecordFinished(1, outcome.Error is null ? 0 : 1);
+                DeliverOne(outbox, outcome, ref wake, Stopwatch.GetTimestamp());
             }
         }
         catch (OperationCanceledException) when (Token.IsCancellationRequested)

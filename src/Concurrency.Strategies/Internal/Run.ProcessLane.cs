@@ -573,9 +573,7 @@ internal sealed partial class Run<TIn, TOut>
                 break;
             }
 
-            Deliver(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
-            RecordDuration(outcome.Duration);
-            RecordFinished(1, outcome.Error is null ? 0 : 1);
+            DeliverOne(lane.Outbox, outcome, ref lane.Wake, Stopwatch.GetTimestamp());
         }
     }
 
@@ -739,9 +737,7 @@ internal sealed partial class Run<TIn, TOut>
         RecordQueueDepth(-1);
 
         // Within one Results frame the clock is read once (lane.Now); elsewhere, now.
-        Deliver(lane.Outbox, outcome, ref lane.Wake, lane.Now != 0 ? lane.Now : Stopwatch.GetTimestamp());
-        RecordDuration(outcome.Duration);
-        RecordFinished(1, outcome.Error is null ? 0 : 1);
+        DeliverOne(lane.Outbox, outcome, ref lane.Wake, lane.Now != 0 ? lane.Now : Stopwatch.GetTimestamp());
     }
 
     /// <summary>A lane with batches in its worker has exactly one item running there: that is what <c>InFlight</c> counts.</summary>

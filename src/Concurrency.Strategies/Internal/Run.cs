@@ -214,6 +214,14 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
         }
     }
 
+    /// <summary>Delivers one item's outcome (async and process lanes) and records its duration and result.</summary>
+    private void DeliverOne(LaneOutbox<ItemOutcome<TIn, TOut>> outbox, in ItemOutcome<TIn, TOut> outcome, ref LaneWake wake, long now)
+    {
+        Deliver(outbox, outcome, ref wake, now);
+        RecordDuration(outcome.Duration);
+        RecordFinished(1, outcome.Error is null ? 0 : 1);
+    }
+
     /// <summary>Wakes a waiting consumer for whatever this lane delivered without a wake-up.</summary>
     private void FlushWake(ref LaneWake wake, long now)
     {
