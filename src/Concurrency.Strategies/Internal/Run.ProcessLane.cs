@@ -34,7 +34,7 @@ internal sealed partial class Run<TIn, TOut>
         }
         catch (OperationCanceledException) when (Token.IsCancellationRequested)
         {
-            // Cancelled: the worker is killed below if it still holds items.
+            // Cancelled: below, a worker that still holds items gets the grace period to stop them, then is killed.
         }
         catch (ChannelClosedException) when (Token.IsCancellationRequested)
         {

@@ -133,15 +133,11 @@ internal sealed class WorkerProcess
             throw;
         }
 
-        worker._readLoop = worker.ReadLoopAsync();
+        // The reader ends when the child does, and reports it through the results channel; nothing awaits it.
+        _ = worker.ReadLoopAsync();
         Log.WorkerStarted(logger, id, worker.ProcessId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return worker;
     }
-
-    private Task? _readLoop;
-
-    /// <summary>Gets the task that reads the child's frames; it ends when the child does.</summary>
-    public Task ReadLoop => _readLoop ?? Task.CompletedTask;
 
     private void Attach()
     {
