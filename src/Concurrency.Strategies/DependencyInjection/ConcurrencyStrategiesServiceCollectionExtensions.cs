@@ -3,6 +3,7 @@ using Concurrency.Strategies.Async;
 using Concurrency.Strategies.DependencyInjection;
 using Concurrency.Strategies.Internal;
 using Concurrency.Strategies.Processes;
+using Concurrency.Strategies.Selection;
 using Concurrency.Strategies.Threading;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,7 +20,8 @@ public static class ConcurrencyStrategiesServiceCollectionExtensions
     /// <see cref="IExecutionStrategy"/> services by <see cref="StrategyKind"/>, with validated options
     /// (<c>ValidateOnStart</c>) and <see cref="TimeProvider.System"/> unless one is registered. Safe to call more than
     /// once; nothing starts at registration (the process pool spawns on first use); the container disposes the strategies,
-    /// which stops their worker threads and processes.
+    /// which stops their worker threads and processes. Also registers <see cref="IStrategySelector"/>, which picks among
+    /// them with the <see cref="DecisionGuide"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <returns>The same service collection, for chaining.</returns>
@@ -67,6 +69,7 @@ public static class ConcurrencyStrategiesServiceCollectionExtensions
             Options(sp).Async, sp.GetService<ILogger<AsyncStrategy>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Thread, static (sp, _) => sp.GetRequiredService<ThreadStrategy>());
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Process, static (sp, _) => sp.GetRequiredService<ProcessStrategy>());
+        services.TryAddSingleton<IStrategySelector>(static sp => new StrategySelector(sp));
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Async, static (sp, _) => sp.GetRequiredService<AsyncStrategy>());
         return services;
     }

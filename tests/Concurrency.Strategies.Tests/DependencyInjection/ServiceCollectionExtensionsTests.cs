@@ -186,6 +186,7 @@ public sealed class ServiceCollectionExtensionsTests
         Count(services, typeof(IExecutionStrategy), StrategyKind.Async).Should().Be(1);
         Count(services, typeof(IExecutionStrategy), StrategyKind.Process).Should().Be(1);
         Count(services, typeof(ProcessStrategy)).Should().Be(1);
+        Count(services, typeof(Concurrency.Strategies.Selection.IStrategySelector)).Should().Be(1);
 
         await using var provider = services.BuildServiceProvider();
         var thread = provider.GetRequiredService<ThreadStrategy>();

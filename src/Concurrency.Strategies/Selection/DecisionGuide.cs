@@ -1,0 +1,124 @@
+using System.Globalization;
+
+namespace Concurrency.Strategies.Selection;
+
+/// <summary>
+/// Picks a strategy and its settings for a workload, with the reasons. The rules are .NET's, backed by this
+/// repository's benchmarks, not Python's folklore: threads run CPU-bound work in parallel (there is no GIL), a
+/// pending await holds no thread, and a process is for isolation, not for speed.
+/// </summary>
+/// <remarks>Deterministic and pure: the same profile on the same machine (<see cref="Environment.ProcessorCount"/>) gives the same answer.</remarks>
+public static class DecisionGuide
+{
+    /// <summary>Below this, an item is tiny: per-item overhead matters more than anything else.</summary>
+    public static readonly TimeSpan TinyItem = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>The most threads recommended for blocking calls; past it, an async API on the async strategy is the answer.</summary>
+    public const int MaxBlockingThreads = 256;
+
+    /// <summary>The most concurrent async operations recommended without knowing the server: many limit a client to far fewer.</summary>
+    public const int MaxAsyncInFlight = 1_000;
+
+    /// <summary>The async concurrency recommended when the item count is unknown (the async strategy's default).</summary>
+    public const int DefaultAsyncInFlight = 100;
+
+    /// <summary>Recommends a strategy for <paramref name="profile"/>.</summary>
+    /// <param name="profile">The workload.</param>
+    /// <returns>The strategy, its concurrency, a batch size where relevant, and the reasons.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="profile"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A property of <paramref name="profile"/> is out of range; the message names it.</exception>
+    public static StrategyRecommendation Recommend(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate(nameof(profile));
+        var cores = Environment.ProcessorCount;
+        return profile.Kind switch
+        {
+            WorkloadKind.Mixed => Mixed(profile, cores),
+            _ when profile.TaskCount == 0 => new(StrategyKind.Thread, 1, null, ["There are no items to run, so no strategy has anything to do; any choice is free."]),
+            _ when profile.RequiresIsolation => Isolated(profile, cores),
+            WorkloadKind.CpuBound => Cpu(profile, cores),
+            _ => profile.BlockingApi ? BlockingIo(profile) : AsyncIo(profile),
+        };
+    }
+
+    private static StrategyRecommendation Cpu(WorkloadProfile profile, int cores)
+    {
+        var max = Cap(profile.TaskCount, cores);
+        var reasons = new List<string>
+        {
+            $"CPU-bound work runs in parallel on threads in .NET (there is no GIL): one thread per core ({cores} here) keeps every core busy without switching between threads (bench `process`: 2 threads 1.93-1.95x serial on 2 cores, 2 processes 1.83-1.84x).",
+        };
+        if (profile.TaskCount is <= 2)
+        {
+            reasons.Add($"With {profile.TaskCount} item(s) a pool gains little: the thread strategy starts one thread per item, on demand; calling the work inline is just as good.");
+        }
+        else if (profile.TypicalItemDuration is { } duration && duration < TinyItem)
+        {
+            reasons.Add($"Items of {Describe(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5 µs per item through worker processes (bench `process`).");
+        }
+
+        reasons.Add("Use the process strategy instead only if the work must be isolated (native code that may crash, leaks, a hard kill on timeout): set RequiresIsolation.");
+        return new(StrategyKind.Thread, max, null, reasons);
+    }
+
+    private static StrategyRecommendation BlockingIo(WorkloadProfile profile)
+    {
+        var max = Cap(profile.TaskCount, MaxBlockingThreads);
+        var reasons = new List<string>
+        {
+            "Only a blocking API is available, and a blocking call holds its thread for as long as it waits: it needs dedicated threads, not the thread pool (blocking pool threads starves the rest of the app).",
+            profile.TaskCount is { } count && count <= MaxBlockingThreads
+                ? $"All {count} item(s) can wait at once on {max} threads; a parked thread costs about 0.1 MB (bench `threads`), so waiting in parallel is cheap."
+                : $"{max} threads let that many calls wait at once (a parked thread costs about 0.1 MB, bench `threads`); more threads mostly add memory and scheduling. For thousands of concurrent operations use an async API on the async strategy.",
+        };
+        return new(StrategyKind.Thread, max, null, reasons);
+    }
+
+    private static StrategyRecommendation AsyncIo(WorkloadProfile profile)
+    {
+        var max = profile.TaskCount is { } count ? (int)Math.Clamp(count, 1, MaxAsyncInFlight) : DefaultAsyncInFlight;
+        var reasons = new List<string>
+        {
+            "I/O with an async API: a pending await holds no thread, so the async strategy keeps many operations in flight on a few pool threads, at any item count (bench: the demo's 1,000 concurrent 50 ms waits finish in about 0.13 s).",
+            profile.TaskCount is null
+                ? $"With the count unknown, {max} in flight is a safe start; raise it when the server allows more concurrent requests per client."
+                : $"{max} in flight{(profile.TaskCount > MaxAsyncInFlight ? $" (capped at {MaxAsyncInFlight}: servers often limit a client to fewer; raise it if yours does not)" : string.Empty)}.",
+        };
+        return new(StrategyKind.Async, max, null, reasons);
+    }
+
+    private static StrategyRecommendation Isolated(WorkloadProfile profile, int cores)
+    {
+        var perCore = profile.Kind == WorkloadKind.IoBound ? 2 : 1;
+        var max = Cap(profile.TaskCount, cores * perCore);
+        var reasons = new List<string>
+        {
+            "The items need isolation, which only processes give: a worker that crashes (native code, FailFast, out of memory) fails only its own item and is replaced, ItemTimeout kills a runaway worker, and MaxItemsPerWorker or MaxWorkerMemoryBytes recycle workers that leak.",
+            profile.Kind == WorkloadKind.IoBound
+                ? $"{max} workers ({perCore} per core): each waits on its own I/O; every worker process costs tens of MB, so keep this modest."
+                : $"{max} workers, one per core: a worker runs one item at a time.",
+            "Tiny items travel in automatically sized batches (about 1.5 µs per item, bench `process`), so the batch size can stay automatic; a worker starts in roughly 0.1-0.3 s, so call WarmUpAsync() ahead of latency-sensitive work.",
+        };
+        return new(StrategyKind.Process, max, null, reasons);
+    }
+
+    private static StrategyRecommendation Mixed(WorkloadProfile profile, int cores)
+    {
+        var io = Recommend(profile with { Kind = WorkloadKind.IoBound, RequiresIsolation = false });
+        var cpu = Recommend(profile with { Kind = WorkloadKind.CpuBound, BlockingApi = false });
+        var reasons = new List<string>
+        {
+            "A mixed workload runs best as a pipeline of stages, each on the strategy that fits it, with bounded buffers between them: the I/O stage keeps requests in flight while the CPU stage keeps the cores busy.",
+            $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once. CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({cores} cores).",
+        };
+        return new StrategyRecommendation(cpu.Kind, cpu.MaxConcurrency, cpu.BatchSize, reasons) { Stages = [io, cpu] };
+    }
+
+    private static int Cap(long? count, int max) => count is { } known ? (int)Math.Clamp(known, 1, max) : max;
+
+    private static string Describe(TimeSpan duration) =>
+        duration < TimeSpan.FromMilliseconds(1)
+            ? $"{duration.TotalMicroseconds.ToString("0.#", CultureInfo.InvariantCulture)} µs"
+            : $"{duration.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms";
+}
