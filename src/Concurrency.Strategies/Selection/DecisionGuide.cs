@@ -8,7 +8,7 @@ namespace Concurrency.Strategies.Selection;
 /// pending await holds no thread, and a process is for isolation, not for speed.
 /// </summary>
 /// <remarks>Deterministic and pure: the same profile on the same machine (<see cref="Environment.ProcessorCount"/>) gives the same answer.</remarks>
-public static class DecisionGuide
+public static partial class DecisionGuide
 {
     /// <summary>Below this, an item is tiny: per-item overhead matters more than anything else.</summary>
     public static readonly TimeSpan TinyItem = TimeSpan.FromMicroseconds(50);

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using Concurrency.Strategies.Async;
+using Concurrency.Strategies.Processes;
+using Concurrency.Strategies.Threading;
+
+namespace Concurrency.Strategies.Selection;
+
+/// <summary>A strategy and concurrency that <see cref="DecisionGuide.CalibrateAsync{TIn, TOut}"/> tries.</summary>
+/// <param name="Kind">The strategy.</param>
+/// <param name="MaxConcurrency">Its concurrency for the pilot.</param>
+public readonly record struct CalibrationCandidate(StrategyKind Kind, int MaxConcurrency);
+
+/// <summary>What one candidate did in the pilot.</summary>
+/// <param name="Candidate">The candidate.</param>
+/// <param name="Completed">Items that finished (with a result or an error) within its time slice.</param>
+/// <param name="Failed">Of those, the items that failed.</param>
+/// <param name="Elapsed">How long it ran.</param>
+/// <param name="ItemsPerSecond">Finished items per second.</param>
+/// <param name="P50">The median item duration.</param>
+/// <param name="P95">The 95th percentile item duration.</param>
+/// <param name="CpuUse">This process's CPU time over the wall time, per core (0..1); worker processes not included.</param>
+public readonly record struct CalibrationMeasurement(
+    CalibrationCandidate Candidate, int Completed, int Failed, TimeSpan Elapsed, double ItemsPerSecond, TimeSpan P50, TimeSpan P95, double CpuUse);
+
+public static partial class DecisionGuide
+{
+    /// <summary>
+    /// Runs a short pilot of the real work on each candidate (a fresh strategy each, disposed after, so every thread
+    /// and worker process it started is gone) and recommends the fastest, with the measurements as reasons.
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start (the work must tolerate running them more than once).</param>
+    /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
+    /// <param name="candidates">What to try; <see langword="null"/> tries threads at one and eight per core, async at the sample size (up to 1,000), and processes at one per core.</param>
+    /// <param name="budget">The most the whole pilot may take; <see langword="null"/> for 5 seconds. Each candidate gets an equal slice and is cancelled at its end.</param>
+    /// <param name="cancellationToken">Cancels the pilot.</param>
+    /// <returns>The fastest candidate as a recommendation; its reasons quote every candidate's items/s, p50/p95 and CPU use.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sampleItems"/> or <paramref name="work"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">There are no sample items or no candidates, or the budget is not positive.</exception>
+    public static async Task<StrategyRecommendation> CalibrateAsync<TIn, TOut>(
+        IReadOnlyList<TIn> sampleItems,
+        Func<TIn, CancellationToken, ValueTask<TOut>> work,
+        IEnumerable<CalibrationCandidate>? candidates = null,
+        TimeSpan? budget = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sampleItems);
+        ArgumentNullException.ThrowIfNull(work);
+        if (sampleItems.Count == 0)
+        {
+            throw new ArgumentException("CalibrateAsync needs sample items to measure: pass a few dozen items representative of the workload.", nameof(sampleItems));
+        }
+
+        var total = budget ?? TimeSpan.FromSeconds(5);
+        if (total <= TimeSpan.Zero || total > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), total, $"The calibration budget must be positive and at most an hour; got {total}.");
+        }
+
+        var list = (candidates ?? DefaultCandidates(sampleItems.Count, IsStatic(work))).ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("Pass at least one candidate, or null for the defaults.", nameof(candidates));
+        }
+
+        var slice = total / list.Count;
+        var measurements = new List<CalibrationMeasurement>(list.Count);
+        foreach (var candidate in list)
+        {
+            measurements.Add(await MeasureAsync(candidate, sampleItems, work, slice, cancellationToken).ConfigureAwait(false));
+        }
+
+        var best = measurements.MaxBy(m => m.ItemsPerSecond);
+        var reasons = new List<string>
+        {
+            $"Measured on {sampleItems.Count} sample items, {Format(slice)} per candidate: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
+        };
+        reasons.AddRange(measurements.Select(m =>
+            $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
+            + $"p50 {Format(m.P50)}, p95 {Format(m.P95)}, CPU {m.CpuUse.ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores."));
+        return new StrategyRecommendation(best.Candidate.Kind, best.Candidate.MaxConcurrency, null, reasons);
+    }
+
+    private static IEnumerable<CalibrationCandidate> DefaultCandidates(int samples, bool processesPossible)
+    {
+        var cores = Environment.ProcessorCount;
+        yield return new(StrategyKind.Thread, cores);
+        yield return new(StrategyKind.Thread, Math.Min(8 * cores, 256));
+        yield return new(StrategyKind.Async, Math.Clamp(samples, 1, MaxAsyncInFlight));
+        if (processesPossible)
+        {
+            yield return new(StrategyKind.Process, cores);
+        }
+    }
+
+    private static bool IsStatic(Delegate work)
+    {
+        try
+        {
+            WorkIdentity.From(work);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<CalibrationMeasurement> MeasureAsync<TIn, TOut>(
+        CalibrationCandidate candidate, IReadOnlyList<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work, TimeSpan slice, CancellationToken cancellationToken)
+    {
+        await using IExecutionStrategy strategy = candidate.Kind switch
+        {
+            StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = candidate.MaxConcurrency }),
+            StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = candidate.MaxConcurrency }),
+            StrategyKind.Process => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = candidate.MaxConcurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
+            _ => throw new ArgumentOutOfRangeException(nameof(candidate), candidate.Kind, "Unknown strategy kind."),
+        };
+        using var sliceEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        sliceEnd.CancelAfter(slice);
+        var durations = new List<TimeSpan>(items.Count);
+        var failed = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await foreach (var outcome in strategy.RunAsync(items, work, cancellationToken: sliceEnd.Token).ConfigureAwait(false))
+            {
+                durations.Add(outcome.Duration);
+                failed += outcome.Succeeded ? 0 : 1;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The candidate's time slice ended: what finished so far is its measurement.
+        }
+
+        var elapsed = clock.Elapsed;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
+        durations.Sort();
+        return new CalibrationMeasurement(
+            candidate,
+            durations.Count,
+            failed,
+            elapsed,
+            durations.Count / Math.Max(elapsed.TotalSeconds, 1e-9),
+            Percentile(durations, 0.50),
+            Percentile(durations, 0.95),
+            Math.Clamp(cpu, 0, 1));
+    }
+
+    private static TimeSpan Percentile(List<TimeSpan> sorted, double p) =>
+        sorted.Count == 0 ? TimeSpan.Zero : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static string Rate(double perSecond) => perSecond.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Format(TimeSpan span) =>
+        span < TimeSpan.FromMilliseconds(1)
+            ? $"{span.TotalMicroseconds.ToString("0.#", CultureInfo.InvariantCulture)} µs"
+            : span < TimeSpan.FromSeconds(1)
+                ? $"{span.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms"
+                : $"{span.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture)} s";
+}

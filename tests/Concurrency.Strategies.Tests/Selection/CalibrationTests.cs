@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using Concurrency.Strategies.Selection;
+using Concurrency.Strategies.Tests.Support;
+
+namespace Concurrency.Strategies.Tests.Selection;
+
+public sealed class CalibrationTests
+{
+    [Fact]
+    public async Task CalibrateAsync_BlockingWork_PicksManyThreadsAndQuotesEveryCandidate()
+    {
+        var items = Enumerable.Range(0, 64).ToArray();
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            items,
+            static (x, ct) => { Thread.Sleep(20); return ValueTask.FromResult(x); },
+            [new(StrategyKind.Thread, 1), new(StrategyKind.Thread, 32)],
+            TimeSpan.FromSeconds(4));
+
+        recommendation.Kind.Should().Be(StrategyKind.Thread);
+        recommendation.MaxConcurrency.Should().Be(32, "32 threads wait in parallel; one thread waits 64 x 20 ms");
+        recommendation.Reasons.Should().HaveCount(3);
+        recommendation.Reasons[0].Should().Contain("was fastest at").And.Contain("items/s");
+        recommendation.Reasons.Skip(1).Should().OnlyContain(r => r.Contains("p50") && r.Contains("p95") && r.Contains("CPU"));
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_NeverRunsLongerThanItsBudget()
+    {
+        var items = Enumerable.Range(0, 50).ToArray();
+        var clock = Stopwatch.StartNew();
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            items,
+            static async (x, ct) => { await Task.Delay(100, ct); return x; },
+            [new(StrategyKind.Thread, 1)],
+            TimeSpan.FromMilliseconds(300));
+
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(4), "the candidate is cancelled at the end of its slice; the whole sample would take 5 s");
+        recommendation.Reasons[1].Should().Contain("Thread x1");
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_WorkThatCapturesState_LeavesProcessesOutOfTheDefaults()
+    {
+        var offset = 1;
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            Enumerable.Range(0, 20).ToArray(),
+            (x, ct) => ValueTask.FromResult(x + offset),
+            budget: TimeSpan.FromSeconds(1));
+
+        recommendation.Reasons.Should().HaveCount(4, "threads at two levels and async; no process candidate for a closure");
+        recommendation.Reasons.Should().NotContain(r => r.StartsWith("Process", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_BadArguments_ThrowClearErrors()
+    {
+        Func<int, CancellationToken, ValueTask<int>> work = static (x, _) => ValueTask.FromResult(x);
+
+        (await FluentActions.Awaiting(() => DecisionGuide.CalibrateAsync(Array.Empty<int>(), work)).Should().ThrowAsync<ArgumentException>())
+            .Which.Message.Should().Contain("needs sample items");
+        (await FluentActions.Awaiting(() => DecisionGuide.CalibrateAsync([1], work, budget: TimeSpan.Zero)).Should().ThrowAsync<ArgumentOutOfRangeException>())
+            .Which.ParamName.Should().Be("budget");
+        (await FluentActions.Awaiting(() => DecisionGuide.CalibrateAsync([1], work, candidates: [])).Should().ThrowAsync<ArgumentException>())
+            .Which.ParamName.Should().Be("candidates");
+        await FluentActions.Awaiting(() => DecisionGuide.CalibrateAsync<int, int>(null!, work)).Should().ThrowAsync<ArgumentNullException>();
+    }
+}
+
+/// <summary>Runs alone, so any worker host child left after the pilot is the pilot's.</summary>
+[Collection(nameof(IsolatedTestGroup))]
+public sealed class CalibrationProcessTests
+{
+    [Fact]
+    public async Task CalibrateAsync_ProcessCandidate_RunsInWorkersAndLeavesNoneBehind()
+    {
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            Enumerable.Range(0, 20).ToArray(),
+            static (x, ct) => ValueTask.FromResult(Concurrency.Strategies.TestWorkloads.Workloads.Square(x)),
+            [new(StrategyKind.Process, 1)],
+            TimeSpan.FromSeconds(20));
+
+        recommendation.Kind.Should().Be(StrategyKind.Process);
+        recommendation.Reasons[1].Should().Contain("Process x1").And.Contain("20 items");
+        ChildProcesses.WorkerHostsOf(Environment.ProcessId).Should().BeEmpty("the pilot's strategy is disposed with its workers (this test runs alone)");
+    }
+}
