@@ -20,7 +20,7 @@ public readonly record struct CalibrationCandidate(StrategyKind Kind, int MaxCon
 /// <param name="P50">The median item duration.</param>
 /// <param name="P95">The 95th percentile item duration.</param>
 /// <param name="CpuUse">This process's CPU time over the wall time, per core (0..1); worker processes not included.</param>
-public readonly record struct CalibrationMeasurement(
+internal readonly record struct CalibrationMeasurement(
     CalibrationCandidate Candidate, int Completed, int Failed, TimeSpan Elapsed, double ItemsPerSecond, TimeSpan P50, TimeSpan P95, double CpuUse);
 
 public static partial class DecisionGuide
