@@ -109,7 +109,7 @@ public static partial class DecisionGuide
         var cpu = Recommend(profile with { Kind = WorkloadKind.CpuBound, BlockingApi = false });
         var reasons = new List<string>
         {
-            "A mixed workload runs best as a pipeline of stages, each on the strategy that fits it, with bounded buffers between them: the I/O stage keeps requests in flight while the CPU stage keeps the cores busy.",
+            "A mixed workload runs best as a pipeline of stages, each on the strategy that fits it, with bounded buffers between them (Pipeline.RunAsync): the I/O stage keeps requests in flight while the CPU stage keeps the cores busy.",
             $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once. CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({cores} cores).",
         };
         return new StrategyRecommendation(cpu.Kind, cpu.MaxConcurrency, cpu.BatchSize, reasons) { Stages = [io, cpu] };
