@@ -34,7 +34,10 @@ public static partial class DecisionGuide
     /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start (the work must tolerate running them more than once).</param>
     /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
     /// <param name="candidates">What to try; <see langword="null"/> tries threads at one and eight per core, async at the sample size (up to 1,000), and processes at one per core.</param>
-    /// <param name="budget">The most the whole pilot may take; <see langword="null"/> for 5 seconds. Each candidate gets an equal slice and is cancelled at its end.</param>
+    /// <param name="budget">
+    /// The most the whole pilot may take; <see langword="null"/> for 5 seconds. Each candidate gets an equal share of
+    /// what is left and is cancelled at its end; work that ignores its cancellation token can still overrun by about one item.
+    /// </param>
     /// <param name="cancellationToken">Cancels the pilot.</param>
     /// <returns>The fastest candidate as a recommendation; its reasons quote every candidate's items/s, p50/p95 and CPU use.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="sampleItems"/> or <paramref name="work"/> is <see langword="null"/>.</exception>
@@ -65,17 +68,30 @@ public static partial class DecisionGuide
             throw new ArgumentException("Pass at least one candidate, or null for the defaults.", nameof(candidates));
         }
 
-        var slice = total / list.Count;
+        // One deadline for the whole pilot: each candidate gets an equal share of what is left, counted from before its
+        // strategy is built to after it is disposed, so a candidate that overran (work that ignores cancellation finishes
+        // its current item) shortens the ones after it.
+        var pilot = Stopwatch.StartNew();
         var measurements = new List<CalibrationMeasurement>(list.Count);
-        foreach (var candidate in list)
+        for (var i = 0; i < list.Count; i++)
         {
-            measurements.Add(await MeasureAsync(candidate, sampleItems, work, slice, cancellationToken).ConfigureAwait(false));
+            var left = total - pilot.Elapsed;
+            var slice = left / (list.Count - i);
+            if (slice <= TimeSpan.Zero)
+            {
+                measurements.Add(new CalibrationMeasurement(list[i], 0, 0, TimeSpan.Zero, 0, TimeSpan.Zero, TimeSpan.Zero, 0));
+                continue;
+            }
+
+            measurements.Add(await MeasureAsync(list[i], sampleItems, work, slice, cancellationToken).ConfigureAwait(false));
         }
 
         var best = measurements.MaxBy(m => m.ItemsPerSecond);
         var reasons = new List<string>
         {
-            $"Measured on {sampleItems.Count} sample items, {Format(slice)} per candidate: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
+            best.Completed == 0
+                ? $"No candidate finished an item within its share of the {Format(total)} budget, so this pick is not measured: raise the budget, or pass fewer or faster sample items."
+                : $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
         };
         reasons.AddRange(measurements.Select(m =>
             $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
@@ -122,7 +138,8 @@ public static partial class DecisionGuide
         sliceEnd.CancelAfter(slice);
         var durations = new List<TimeSpan>(items.Count);
         var failed = 0;
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         try
         {
@@ -138,7 +155,8 @@ public static partial class DecisionGuide
         }
 
         var elapsed = clock.Elapsed;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
+        self.Refresh();
+        var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
         durations.Sort();
         return new CalibrationMeasurement(
             candidate,

@@ -174,7 +174,11 @@ public static class Pipeline
             var input = Successes(previous, carried, output, cancellationToken);
             await foreach (var outcome in stage.Strategy.RunAsync(input, stage.Work, stage.Options, cancellationToken).ConfigureAwait(false))
             {
-                carried.TryRemove(outcome.Index, out var origin);
+                if (!carried.TryRemove(outcome.Index, out var origin))
+                {
+                    throw new InvalidOperationException($"Pipeline stage {stageNumber} produced an outcome for position {outcome.Index}, which it was never given: the strategy broke its contract.");
+                }
+
                 await output.Writer.WriteAsync(
                     new PipelineOutcome<TIn, TOut>(origin.Index, origin.Item, outcome.Result, outcome.Error, outcome.Succeeded ? 0 : stageNumber),
                     cancellationToken).ConfigureAwait(false);
