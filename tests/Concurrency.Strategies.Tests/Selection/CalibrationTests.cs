@@ -41,6 +41,18 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task CalibrateAsync_NothingFinishesWithinTheBudget_SaysThePickIsNotMeasured()
+    {
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            [1, 2, 3],
+            static async (x, ct) => { await Task.Delay(TimeSpan.FromSeconds(30), ct); return x; },
+            [new(StrategyKind.Async, 3)],
+            TimeSpan.FromMilliseconds(200));
+
+        recommendation.Reasons[0].Should().Contain("No candidate finished an item").And.Contain("raise the budget");
+    }
+
+    [Fact]
     public async Task CalibrateAsync_WorkThatCapturesState_LeavesProcessesOutOfTheDefaults()
     {
         var offset = 1;
