@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Concurrency.Strategies.Selection;
 
 /// <summary>
@@ -55,7 +53,7 @@ public static partial class DecisionGuide
         }
         else if (profile.TypicalItemDuration is { } duration && duration < TinyItem)
         {
-            reasons.Add($"Items of {Describe(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5 µs per item through worker processes (bench `process`).");
+            reasons.Add($"Items of {Format(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5 µs per item through worker processes (bench `process`).");
         }
 
         reasons.Add("Use the process strategy instead only if the work must be isolated (native code that may crash, leaks, a hard kill on timeout): set RequiresIsolation.");
@@ -116,9 +114,4 @@ public static partial class DecisionGuide
     }
 
     private static int Cap(long? count, int max) => count is { } known ? (int)Math.Clamp(known, 1, max) : max;
-
-    private static string Describe(TimeSpan duration) =>
-        duration < TimeSpan.FromMilliseconds(1)
-            ? $"{duration.TotalMicroseconds.ToString("0.#", CultureInfo.InvariantCulture)} µs"
-            : $"{duration.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms";
 }
