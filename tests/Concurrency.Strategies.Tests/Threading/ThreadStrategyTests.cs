@@ -37,7 +37,7 @@ public sealed class ThreadStrategyTests
     public async Task IdleTimeout_Elapsed_ThreadsExit()
     {
         await using var strategy = new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = 4, IdleTimeout = TimeSpan.FromMilliseconds(20) });
-        var tracker = new WorkTracker();
+        using var tracker = Board.Create();
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         await strategy.ForEachAsync(Enumerable.Range(0, 4), async (x, ct) =>
@@ -178,7 +178,7 @@ public sealed class ThreadStrategyTests
         const int Lanes = 8;
         const int Batch = 50;
         await using var strategy = new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = Lanes });
-        var tracker = new WorkTracker();
+        using var tracker = Board.Create();
         var allRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var outcomes = await strategy.RunAsync(Enumerable.Range(0, Lanes * Batch * 2), (x, ct) =>
