@@ -5,6 +5,8 @@ using Concurrency.Strategies.Benchmarks;
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- threads
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- process [rounds] [cpu-rounds]
 //     (ProcessStrategy next to Python's ProcessPoolExecutor, which it runs with python3 bench/python/process_pool_overhead.py)
+//   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- guide
+//     (the decision guide's matrix: every workload on every strategy, the guide's picks and their regret, into docs/)
 var mode = args.Length > 0 ? args[0] : "overhead";
 switch (mode)
 {
@@ -20,11 +22,14 @@ switch (mode)
         return await ProcessHarness.RunAsync(
             rounds: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5,
             cpuRounds: args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    case "guide":
+        // The decision guide's evidence; writes its table into docs/decision-guide.md (run from the repository root).
+        return await GuideMatrix.RunAsync(Directory.Exists("docs") ? "docs" : null);
     case "noop":
         // The process mode's floor for a cold start: a bare start of this app with the dotnet host, doing nothing.
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds].");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds], guide.");
         return 2;
 }
 

@@ -56,6 +56,7 @@ public sealed class ScenarioHost : IAsyncDisposable
             new LocalServerOptions { Latency = sizes.Latency, FaultRate = faultRate, ImageWidth = sizes.SourceWidth, ImageHeight = sizes.SourceHeight },
             cancellationToken);
         server.PrepareImages();
+        server.PreparePages(sizes.Pages);
 
         var collection = new ServiceCollection();
         collection.AddLogging(builder =>

@@ -20,6 +20,7 @@ public sealed class LocalServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly Lazy<byte[]>[] images;
+    private byte[]?[] pages = [];
     private long requests;
     private long faults;
 
@@ -81,6 +82,19 @@ public sealed class LocalServer : IAsyncDisposable
         Parallel.For(0, images.Length, n => _ = images[n].Value);
     }
 
+    /// <summary>
+    /// Generates pages 0 to <paramref name="count"/> − 1 now and keeps their bytes, so that serving them costs the
+    /// server only the write (a real site serves pages it already has); other pages are generated per request.
+    /// </summary>
+    /// <param name="count">How many pages to keep.</param>
+    public void PreparePages(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var cache = new byte[]?[count];
+        Parallel.For(0, count, id => cache[id] = Encoding.UTF8.GetBytes(SiteContent.Page(id).Html));
+        pages = cache;
+    }
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
@@ -114,7 +128,8 @@ public sealed class LocalServer : IAsyncDisposable
         }
         else if (TryNumber(path, "/pages/", string.Empty, out var page))
         {
-            var bytes = Encoding.UTF8.GetBytes(SiteContent.Page(page).Html);
+            var cache = pages;
+            var bytes = page < cache.Length && cache[page] is { } kept ? kept : Encoding.UTF8.GetBytes(SiteContent.Page(page).Html);
             context.Response.ContentType = "text/html; charset=utf-8";
             context.Response.ContentLength = bytes.Length;
             await context.Response.Body.WriteAsync(bytes, context.RequestAborted);

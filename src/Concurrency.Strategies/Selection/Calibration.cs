@@ -6,7 +6,7 @@ using Concurrency.Strategies.Threading;
 
 namespace Concurrency.Strategies.Selection;
 
-/// <summary>A strategy and concurrency that <see cref="DecisionGuide.CalibrateAsync{TIn, TOut}"/> tries.</summary>
+/// <summary>A strategy and concurrency that <c>DecisionGuide.CalibrateAsync</c> tries.</summary>
 /// <param name="Kind">The strategy.</param>
 /// <param name="MaxConcurrency">Its concurrency for the pilot.</param>
 public readonly record struct CalibrationCandidate(StrategyKind Kind, int MaxConcurrency);
@@ -33,7 +33,10 @@ public static partial class DecisionGuide
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start (the work must tolerate running them more than once).</param>
     /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
-    /// <param name="candidates">What to try; <see langword="null"/> tries threads at one and eight per core, async at the sample size (up to 1,000), and processes at one per core.</param>
+    /// <param name="candidates">
+    /// What to try; <see langword="null"/> tries threads at one and eight per core, async at the sample size (up to 1,000), and processes at one per core.
+    /// <see cref="CandidatesFor"/> gives candidates around the static recommendation for a profile.
+    /// </param>
     /// <param name="budget">
     /// The most the whole pilot may take; <see langword="null"/> for 5 seconds. Each candidate gets an equal share of
     /// what is left and is cancelled at its end; work that ignores its cancellation token can still overrun by about one item.
@@ -97,6 +100,92 @@ public static partial class DecisionGuide
             $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
             + $"p50 {Format(m.P50)}, p95 {Format(m.P95)}, CPU {m.CpuUse.ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores."));
         return new StrategyRecommendation(best.Candidate.Kind, best.Candidate.MaxConcurrency, null, reasons);
+    }
+
+    /// <summary>
+    /// Calibrates synchronous (blocking) work: the same pilot as the asynchronous overload, with the work run as the
+    /// strategies run synchronous work (on a dedicated thread, a pool thread or a worker process).
+    /// </summary>
+    /// <typeparam name="TIn">The item type.</typeparam>
+    /// <typeparam name="TOut">The result type.</typeparam>
+    /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start.</param>
+    /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
+    /// <param name="candidates">What to try; <see langword="null"/> for the defaults of the asynchronous overload; <see cref="CandidatesFor"/> gives candidates for a profile.</param>
+    /// <param name="budget">The most the whole pilot may take; <see langword="null"/> for 5 seconds.</param>
+    /// <param name="cancellationToken">Cancels the pilot.</param>
+    /// <returns>The fastest candidate as a recommendation, with every candidate's measurements as reasons.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sampleItems"/> or <paramref name="work"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">There are no sample items or no candidates, the budget is not positive, or the work is an async lambda (pass it as <c>(item, cancellationToken) =&gt; ...</c>).</exception>
+    public static Task<StrategyRecommendation> CalibrateAsync<TIn, TOut>(
+        IReadOnlyList<TIn> sampleItems,
+        Func<TIn, TOut> work,
+        IEnumerable<CalibrationCandidate>? candidates = null,
+        TimeSpan? budget = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return CalibrateAsync(sampleItems, Internal.WorkAdapters.From(work), candidates, budget, cancellationToken);
+    }
+
+    /// <summary>
+    /// The candidates worth calibrating for <paramref name="profile"/>: the static recommendation, the same strategy at a
+    /// quarter and four times its concurrency, and the other strategies at the concurrency their own rule would use.
+    /// Pass them to <c>DecisionGuide.CalibrateAsync</c> with sample items drawn from the real workload.
+    /// </summary>
+    /// <param name="profile">The workload.</param>
+    /// <returns>
+    /// Distinct candidates, the static recommendation first. A profile that requires isolation gets process candidates
+    /// only (running the others would put the calling process at risk); a mixed profile gets its CPU stage's candidates.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="profile"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A property of <paramref name="profile"/> is out of range; the message names it.</exception>
+    public static IReadOnlyList<CalibrationCandidate> CandidatesFor(WorkloadProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var pick = Recommend(profile);
+        if (profile.Kind == WorkloadKind.Mixed)
+        {
+            return CandidatesFor(profile with { Kind = WorkloadKind.CpuBound, BlockingApi = false });
+        }
+
+        var cores = Environment.ProcessorCount;
+        var count = profile.TaskCount is { } known ? (int)Math.Clamp(known, 1, int.MaxValue) : int.MaxValue;
+        var list = new List<CalibrationCandidate> { new(pick.Kind, pick.MaxConcurrency) };
+        Add(pick.Kind, pick.MaxConcurrency / 4);
+        Add(pick.Kind, pick.MaxConcurrency * 4);
+        if (profile.RequiresIsolation)
+        {
+            return list;
+        }
+
+        if (profile.Kind == WorkloadKind.CpuBound)
+        {
+            Add(StrategyKind.Async, cores);
+            Add(StrategyKind.Process, cores);
+        }
+        else
+        {
+            Add(StrategyKind.Thread, Recommend(profile with { BlockingApi = true }).MaxConcurrency);
+            Add(StrategyKind.Async, Recommend(profile with { BlockingApi = false }).MaxConcurrency);
+            Add(StrategyKind.Process, 2 * cores);
+        }
+
+        return list;
+
+        void Add(StrategyKind kind, int concurrency)
+        {
+            var limit = kind switch
+            {
+                StrategyKind.Thread => 4 * MaxBlockingThreads,
+                StrategyKind.Async => 4 * MaxAsyncInFlight,
+                _ => 4 * cores,
+            };
+            var candidate = new CalibrationCandidate(kind, Math.Clamp(concurrency, 1, Math.Min(limit, count)));
+            if (!list.Contains(candidate))
+            {
+                list.Add(candidate);
+            }
+        }
     }
 
     private static IEnumerable<CalibrationCandidate> DefaultCandidates(int samples, bool processesPossible)

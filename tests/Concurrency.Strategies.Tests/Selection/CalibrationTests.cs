@@ -25,6 +25,29 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task CalibrateAsync_SynchronousWork_RunsItAsTheStrategiesRunBlockingWork()
+    {
+        var items = Enumerable.Range(0, 40).ToArray();
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            items,
+            static x => { Thread.Sleep(20); return x; },
+            [new(StrategyKind.Thread, 1), new(StrategyKind.Thread, 20)],
+            TimeSpan.FromSeconds(3));
+
+        recommendation.MaxConcurrency.Should().Be(20, "20 blocked threads wait in parallel");
+        recommendation.Reasons.Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_AsyncLambdaPassedAsSynchronousWork_IsRefusedWithTheFix()
+    {
+        var act = () => DecisionGuide.CalibrateAsync([1], static async x => { await Task.Yield(); return x; });
+
+        await act.Should().ThrowAsync<ArgumentException>().WithMessage("*never awaited*(item, cancellationToken) =>*");
+    }
+
+    [Fact]
     public async Task CalibrateAsync_NeverRunsLongerThanItsBudget()
     {
         var items = Enumerable.Range(0, 50).ToArray();

@@ -139,4 +139,50 @@ public sealed class DecisionGuideTests
             }
         }
     }
+
+    [Fact]
+    public void CandidatesFor_AsyncIo_StartsWithThePickAndAddsItsNeighboursAndTheOtherStrategies()
+    {
+        var profile = new WorkloadProfile { Kind = WorkloadKind.IoBound, TaskCount = 10_000 };
+
+        var candidates = DecisionGuide.CandidatesFor(profile);
+
+        candidates[0].Should().Be(new CalibrationCandidate(StrategyKind.Async, 1_000), "the static pick comes first");
+        candidates.Should().Contain(new CalibrationCandidate(StrategyKind.Async, 250))
+            .And.Contain(new CalibrationCandidate(StrategyKind.Async, 4_000))
+            .And.Contain(new CalibrationCandidate(StrategyKind.Thread, DecisionGuide.MaxBlockingThreads))
+            .And.Contain(new CalibrationCandidate(StrategyKind.Process, 2 * Cores));
+        candidates.Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public void CandidatesFor_NeverExceedsTheItemCount()
+    {
+        var candidates = DecisionGuide.CandidatesFor(new WorkloadProfile { Kind = WorkloadKind.IoBound, TaskCount = 3, BlockingApi = true });
+
+        candidates.Should().OnlyContain(c => c.MaxConcurrency >= 1 && c.MaxConcurrency <= 3);
+        candidates[0].Should().Be(new CalibrationCandidate(StrategyKind.Thread, 3));
+    }
+
+    [Fact]
+    public void CandidatesFor_Isolation_OffersOnlyProcesses()
+    {
+        var candidates = DecisionGuide.CandidatesFor(new WorkloadProfile { Kind = WorkloadKind.CpuBound, TaskCount = 1_000, RequiresIsolation = true });
+
+        candidates.Should().NotBeEmpty().And.OnlyContain(c => c.Kind == StrategyKind.Process, "running crash-prone work in the calling process would risk it");
+        candidates[0].MaxConcurrency.Should().Be(Cores);
+    }
+
+    [Fact]
+    public void CandidatesFor_CpuAndMixed_CalibrateTheCpuWork()
+    {
+        var cpu = DecisionGuide.CandidatesFor(new WorkloadProfile { Kind = WorkloadKind.CpuBound, TaskCount = 1_000 });
+        var mixed = DecisionGuide.CandidatesFor(new WorkloadProfile { Kind = WorkloadKind.Mixed, TaskCount = 1_000 });
+
+        cpu[0].Should().Be(new CalibrationCandidate(StrategyKind.Thread, Cores));
+        cpu.Should().Contain(new CalibrationCandidate(StrategyKind.Thread, 4 * Cores)).And.Contain(new CalibrationCandidate(StrategyKind.Process, Cores));
+        mixed.Should().Equal(cpu);
+        var act = () => DecisionGuide.CandidatesFor(null!);
+        act.Should().Throw<ArgumentNullException>();
+    }
 }
