@@ -130,7 +130,8 @@ internal static class GuideMatrix
             Config.Of(StrategyKind.Thread, Cores), Config.Of(StrategyKind.Thread, 16), Config.Of(StrategyKind.Thread, count),
             Config.Of(StrategyKind.Async, 16), Config.Of(StrategyKind.Async, count), Config.Of(StrategyKind.Process, Cores), Config.Of(StrategyKind.Process, 4 * Cores),
             Config.Staged(count, StrategyKind.Thread, Cores), Config.Staged(count, StrategyKind.Thread, 4 * Cores), Config.Staged(count, StrategyKind.Process, Cores),
-            Config.Staged(16, StrategyKind.Thread, Cores),
+            Config.Staged(4, StrategyKind.Thread, Cores), Config.Staged(8, StrategyKind.Thread, Cores), Config.Staged(16, StrategyKind.Thread, Cores),
+            Config.Staged(16, StrategyKind.Thread, 4 * Cores), Config.Staged(16, StrategyKind.Process, 2 * Cores),
         };
         return new Workload(
             $"Mixed: download + resize 1920x1080 → 800x600, {count} images",
@@ -181,13 +182,28 @@ internal static class GuideMatrix
             ? Config.Staged(staticPick.Stages[0].MaxConcurrency, staticPick.Stages[1].Kind, staticPick.Stages[1].MaxConcurrency)
             : Config.Of(staticPick.Kind, staticPick.MaxConcurrency);
 
-        var runs = new Dictionary<Config, Measured>();
+        // Warm-up, untimed: one run (at most 1.5 s) on each kind of configuration, so that no configuration pays for the
+        // JIT of this workload's code paths (the first one measured otherwise looked up to 40% slower).
+        foreach (var kind in workload.Grid.Append(staticConfig).GroupBy(c => (c.Kind, c.SecondKind)).Select(g => g.First()))
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+            try
+            {
+                await workload.Run(kind, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+
+        var samples = new Dictionary<Config, List<TimeSpan>>();
+        var capped = new Dictionary<Config, TimeSpan>();
+        var counts = new Dictionary<Config, RunCount>();
         var best = TimeSpan.MaxValue;
 
-        // The static pick first, uncapped: its time sets the cap for the rest (a configuration slower than 3x the best
-        // so far is stopped there, and shown as "more than").
-        await Measure(staticConfig, uncapped: true);
-
+        // Screening round: the static pick (uncapped), the calibrated pick (uncapped), then the grid, each stopped at
+        // 1.5x the best so far (shown as "more than": it cannot be the best).
+        await Sample(staticConfig, TimeSpan.FromMinutes(2));
         var calibration = Stopwatch.StartNew();
         Config calibrated;
         using (var budget = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
@@ -201,66 +217,87 @@ internal static class GuideMatrix
 
         var calibrationTime = calibration.Elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   calibrated in {calibrationTime.TotalSeconds:0.0} s → {calibrated.Label}"));
-        await Measure(calibrated, uncapped: true);
-        foreach (var config in workload.Grid)
+        await Sample(calibrated, TimeSpan.FromMinutes(2));
+        foreach (var config in workload.Grid.Where(c => !samples.ContainsKey(c) && !capped.ContainsKey(c)))
         {
-            if (!runs.ContainsKey(config))
+            await Sample(config, Cap(best));
+        }
+
+        // Then rounds over the contenders (the picks, and whatever came within 1.5x of the best), in a new random
+        // order each round, so that the machine's load drifting over time does not favour whichever ran first.
+        var contenders = samples.Keys.Where(c => c == staticConfig || c == calibrated || samples[c][0] <= best * 1.5).ToList();
+        var rounds = best < TimeSpan.FromMilliseconds(300) ? 7 : best < TimeSpan.FromSeconds(1) ? 5 : best < TimeSpan.FromSeconds(4) ? 3 : 2;
+        var random = new Random(workload.Name.Length);
+        for (var round = 1; round < rounds; round++)
+        {
+            foreach (var config in contenders.Where(c => !capped.ContainsKey(c)).OrderBy(_ => random.Next()).ToList())
             {
-                await Measure(config, uncapped: false);
+                await Sample(config, config == staticConfig || config == calibrated ? TimeSpan.FromMinutes(2) : Cap(best) * 2);
             }
+        }
+
+        var runs = new Dictionary<Config, Measured>();
+        foreach (var (config, times) in samples)
+        {
+            if (!capped.ContainsKey(config))
+            {
+                runs[config] = new Measured(Median(times), counts[config], false, times.Count, times.Min(), times.Max());
+            }
+        }
+
+        foreach (var (config, cap) in capped)
+        {
+            runs[config] = new Measured(cap, counts.GetValueOrDefault(config, new RunCount(0, 0)), true, 0, cap, cap);
+        }
+
+        foreach (var (config, run) in runs.OrderBy(r => r.Value.Time))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"   {config.Label,-34} {(run.Capped ? ">" : " ")}{run.Time.TotalSeconds,8:0.000} s{(run.Capped ? string.Empty : $"  (median of {run.Samples}, {run.Fastest.TotalSeconds:0.000}-{run.Slowest.TotalSeconds:0.000})")}{(run.Count.Failed > 0 ? $"  {run.Count.Failed} failed" : string.Empty)}"));
         }
 
         var bestConfig = runs.Where(r => !r.Value.Capped && r.Value.Count.Outcomes == workload.Items).MinBy(r => r.Value.Time).Key;
         return new WorkloadResult(workload, runs, bestConfig, staticConfig, calibrated, calibrationTime, staticPick);
 
-        async Task Measure(Config config, bool uncapped)
+        async Task Sample(Config config, TimeSpan cap)
         {
-            if ((config.Kind == "Inline" && !workload.InProcess) || runs.ContainsKey(config))
+            if (config.Kind == "Inline" && !workload.InProcess)
             {
                 return;
             }
 
-            // A configuration slower than 1.5x the best so far cannot be the best: it is stopped there and shown as "more than".
-            var cap = uncapped ? TimeSpan.FromMinutes(2) : TimeSpan.FromTicks(Math.Clamp(best.Ticks * 3 / 2, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromSeconds(20).Ticks));
-            var times = new List<TimeSpan>();
-            var outcome = new RunCount(0, 0);
-            var capped = false;
-            for (var rep = 0; ; rep++)
+            using var stop = new CancellationTokenSource(cap);
+            var clock = Stopwatch.StartNew();
+            try
             {
-                using var stop = new CancellationTokenSource(cap);
-                var clock = Stopwatch.StartNew();
-                try
-                {
-                    outcome = await workload.Run(config, stop.Token);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    capped = true;
-                    break;
-                }
-
-                times.Add(clock.Elapsed);
+                var count = await workload.Run(config, stop.Token);
                 var elapsed = clock.Elapsed;
-                var reps = elapsed < TimeSpan.FromMilliseconds(300) ? 5 : elapsed < TimeSpan.FromSeconds(1) ? 3 : elapsed < TimeSpan.FromSeconds(4) ? 2 : 1;
-                if (rep + 1 >= reps)
+                counts[config] = count;
+                if (!samples.TryGetValue(config, out var list))
                 {
-                    break;
+                    samples[config] = list = [];
+                }
+
+                list.Add(elapsed);
+                if (count.Outcomes == workload.Items)
+                {
+                    best = Min(best, Median(list));
                 }
             }
-
-            // The median, not the fastest: a configuration that is fast only when the thread pool happens to hold idle
-            // threads from an earlier run (blocking work on the async strategy) must not look fast by luck.
-            times.Sort();
-            var time = capped ? cap : times.Count % 2 == 1 ? times[times.Count / 2] : (times[(times.Count / 2) - 1] + times[times.Count / 2]) / 2;
-            runs[config] = new Measured(time, outcome, capped);
-            if (!capped && outcome.Outcomes == workload.Items)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                best = Min(best, time);
+                capped[config] = cap;
+                samples.Remove(config);
             }
-
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"   {config.Label,-34} {(capped ? ">" : " ")}{time.TotalSeconds,8:0.000} s{(capped || times.Count < 2 ? string.Empty : $"  (range {times[0].TotalSeconds:0.000}-{times[^1].TotalSeconds:0.000}, {times.Count} runs)")}{(outcome.Failed > 0 ? $"  {outcome.Failed} failed" : string.Empty)}"));
         }
+
+        static TimeSpan Cap(TimeSpan best) => TimeSpan.FromTicks(Math.Clamp(best.Ticks * 3 / 2, TimeSpan.FromSeconds(1).Ticks, TimeSpan.FromSeconds(20).Ticks));
+    }
+
+    private static TimeSpan Median(List<TimeSpan> times)
+    {
+        var sorted = times.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
@@ -310,7 +347,7 @@ internal static class GuideMatrix
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Cores} cores, .NET {Environment.Version}, {RuntimeInformation.OSDescription}, with `{Command}`.");
-        text.AppendLine("Regret = the pick's time / the best measured time − 1 (0% when the pick is the best). Times are the median of up to 5 runs (fewer for long runs), each on a fresh strategy, worker start included; a configuration slower than 1.5x the best so far is stopped there (shown as >).");
+        text.AppendLine("Regret = the pick's time / the best measured time − 1 (0% when the pick is the best). Each run is on a fresh strategy, worker start included, after an untimed warm-up of each kind of configuration. A screening round runs every configuration once (one slower than 1.5x the best so far is stopped there, shown as >); then the picks and every configuration within 1.5x of the best run again, in a new random order each round (7 rounds when the best is under 0.3 s, 5 under 1 s, 3 under 4 s, else 2). Times are medians.");
         text.AppendLine();
         text.AppendLine("| Workload | Best measured | Static pick | Regret | Calibrated pick | Regret | Calibration took |");
         text.AppendLine("|---|---|---|---:|---|---:|---:|");
@@ -367,8 +404,8 @@ internal static class GuideMatrix
             detail.AppendLine();
             detail.AppendLine(CultureInfo.InvariantCulture, $"## {r.Workload.Name}");
             detail.AppendLine();
-            detail.AppendLine("| Configuration | Time | vs best | Note |");
-            detail.AppendLine("|---|---:|---:|---|");
+            detail.AppendLine("| Configuration | Median | Runs (fastest-slowest) | vs best | Note |");
+            detail.AppendLine("|---|---:|---|---:|---|");
             foreach (var (config, run) in r.Runs.OrderBy(p => p.Value.Time))
             {
                 var notes = new List<string>();
@@ -389,7 +426,7 @@ internal static class GuideMatrix
 
                 if (run.Capped)
                 {
-                    notes.Add("stopped at the cap (1.5x the best so far, at least 1 s)");
+                    notes.Add("stopped at the cap (1.5x the best so far, at least 1 s; 3x in later rounds)");
                 }
                 else if (run.Count.Outcomes != r.Workload.Items)
                 {
@@ -402,7 +439,7 @@ internal static class GuideMatrix
                 }
 
                 detail.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {config.Label} | {(run.Capped ? "> " : string.Empty)}{Seconds(run.Time)} | {run.Time.TotalSeconds / r.Runs[r.Best].Time.TotalSeconds:0.00}x | {string.Join(", ", notes)} |");
+                    $"| {config.Label} | {(run.Capped ? "> " : string.Empty)}{Seconds(run.Time)} | {(run.Capped ? "stopped" : $"{run.Samples} ({run.Fastest.TotalSeconds:0.000}-{run.Slowest.TotalSeconds:0.000} s)")} | {run.Time.TotalSeconds / r.Runs[r.Best].Time.TotalSeconds:0.00}x | {string.Join(", ", notes)} |");
             }
 
             if (!r.Workload.InProcess)
@@ -433,7 +470,7 @@ internal static class GuideMatrix
         public static Config Staged(int io, StrategyKind cpu, int cpuConcurrency) => new("Pipeline", io, cpu, cpuConcurrency);
     }
 
-    private sealed record Measured(TimeSpan Time, RunCount Count, bool Capped);
+    private sealed record Measured(TimeSpan Time, RunCount Count, bool Capped, int Samples, TimeSpan Fastest, TimeSpan Slowest);
 
     /// <summary>How many outcomes a run delivered, and how many of them are errors.</summary>
     private sealed record RunCount(int Outcomes, int Failed);

@@ -65,11 +65,23 @@ public static partial class DecisionGuide
             throw new ArgumentOutOfRangeException(nameof(budget), total, $"The calibration budget must be positive and at most an hour; got {total}.");
         }
 
-        var list = (candidates ?? DefaultCandidates(sampleItems.Count, IsStatic(work))).ToList();
-        if (list.Count == 0)
+        var given = (candidates ?? DefaultCandidates(sampleItems.Count, IsStatic(work))).ToList();
+        if (given.Count == 0)
         {
             throw new ArgumentException("Pass at least one candidate, or null for the defaults.", nameof(candidates));
         }
+
+        foreach (var candidate in given)
+        {
+            if (!Enum.IsDefined(candidate.Kind) || candidate.MaxConcurrency < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(candidates), candidate, $"Each candidate needs a known Kind and a MaxConcurrency of at least 1; got {candidate.Kind} x{candidate.MaxConcurrency}.");
+            }
+        }
+
+        // A pilot of N sample items cannot tell a concurrency above N from N: such a candidate is run at N, and only the
+        // first of the candidates that come to the same run is tried (the earlier ones are the caller's preference).
+        var list = given.DistinctBy(c => (c.Kind, Math.Min(c.MaxConcurrency, sampleItems.Count))).ToList();
 
         // One deadline for the whole pilot: each candidate gets an equal share of what is left, counted from before its
         // strategy is built to after it is disposed, so a candidate that overran (work that ignores cancellation finishes
@@ -89,15 +101,20 @@ public static partial class DecisionGuide
             measurements.Add(await MeasureAsync(list[i], sampleItems, work, slice, cancellationToken).ConfigureAwait(false));
         }
 
-        var best = measurements.MaxBy(m => m.ItemsPerSecond);
+        // The first candidate within 5% of the fastest: a short pilot cannot tell such candidates apart, so the caller's
+        // order (CandidatesFor puts the static recommendation first) breaks the tie.
+        var fastest = measurements.Max(m => m.ItemsPerSecond);
+        var best = measurements.First(m => m.ItemsPerSecond >= fastest * (1 - CalibrationTie));
         var reasons = new List<string>
         {
             best.Completed == 0
                 ? $"No candidate finished an item within its share of the {Format(total)} budget, so this pick is not measured: raise the budget, or pass fewer or faster sample items."
-                : $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
+                : best.ItemsPerSecond < fastest
+                    ? $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} ran {Rate(best.ItemsPerSecond)} items/s, within {CalibrationTie:P0} of the fastest ({Rate(fastest)} items/s), and comes first among the candidates, so it is kept: a short pilot cannot tell them apart."
+                    : $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
         };
         reasons.AddRange(measurements.Select(m =>
-            $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
+            $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}{(m.Candidate.MaxConcurrency > sampleItems.Count ? $" (run at {sampleItems.Count}, the sample size)" : string.Empty)}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
             + $"p50 {Format(m.P50)}, p95 {Format(m.P95)}, CPU {m.CpuUse.ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores."));
         return new StrategyRecommendation(best.Candidate.Kind, best.Candidate.MaxConcurrency, null, reasons);
     }
@@ -129,7 +146,7 @@ public static partial class DecisionGuide
 
     /// <summary>
     /// The candidates worth calibrating for <paramref name="profile"/>: the static recommendation, the same strategy at a
-    /// quarter and four times its concurrency, and the other strategies at the concurrency their own rule would use.
+    /// quarter and four times its concurrency (half and twice for processes), and the other strategies at the concurrency their own rule would use (never the async strategy for a blocking API: blocking calls on pool threads measure the pool, not the work).
     /// Pass them to <c>DecisionGuide.CalibrateAsync</c> with sample items drawn from the real workload.
     /// </summary>
     /// <param name="profile">The workload.</param>
@@ -151,8 +168,10 @@ public static partial class DecisionGuide
         var cores = Environment.ProcessorCount;
         var count = profile.TaskCount is { } known ? (int)Math.Clamp(known, 1, int.MaxValue) : int.MaxValue;
         var list = new List<CalibrationCandidate> { new(pick.Kind, pick.MaxConcurrency) };
-        Add(pick.Kind, pick.MaxConcurrency / 4);
-        Add(pick.Kind, pick.MaxConcurrency * 4);
+        // Neighbours of the pick: a quarter and four times for threads and async, half and twice for processes (each costs a process).
+        var step = pick.Kind == StrategyKind.Process ? 2 : 4;
+        Add(pick.Kind, pick.MaxConcurrency / step);
+        Add(pick.Kind, pick.MaxConcurrency * step);
         if (profile.RequiresIsolation)
         {
             return list;
@@ -166,7 +185,14 @@ public static partial class DecisionGuide
         else
         {
             Add(StrategyKind.Thread, Recommend(profile with { BlockingApi = true }).MaxConcurrency);
-            Add(StrategyKind.Async, Recommend(profile with { BlockingApi = false }).MaxConcurrency);
+            if (!profile.BlockingApi)
+            {
+                // Blocking calls on the async strategy hold pool threads, which the pool adds slowly: a pilot would
+                // measure how many idle pool threads there happen to be, not the work (bench `guide`: 0.05-2.4 s for
+                // the same 10 blocking requests).
+                Add(StrategyKind.Async, Recommend(profile).MaxConcurrency);
+            }
+
             Add(StrategyKind.Process, 2 * cores);
         }
 
@@ -187,6 +213,9 @@ public static partial class DecisionGuide
             }
         }
     }
+
+    /// <summary>Candidates whose pilot throughput is within this share of the fastest count as tied.</summary>
+    private const double CalibrationTie = 0.05;
 
     private static IEnumerable<CalibrationCandidate> DefaultCandidates(int samples, bool processesPossible)
     {
@@ -216,11 +245,13 @@ public static partial class DecisionGuide
     private static async Task<CalibrationMeasurement> MeasureAsync<TIn, TOut>(
         CalibrationCandidate candidate, IReadOnlyList<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work, TimeSpan slice, CancellationToken cancellationToken)
     {
+        // Never more threads, in-flight operations or worker processes than there are sample items.
+        var concurrency = Math.Min(candidate.MaxConcurrency, items.Count);
         await using IExecutionStrategy strategy = candidate.Kind switch
         {
-            StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = candidate.MaxConcurrency }),
-            StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = candidate.MaxConcurrency }),
-            StrategyKind.Process => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = candidate.MaxConcurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
+            StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = concurrency }),
+            StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = concurrency }),
+            StrategyKind.Process => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = concurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
             _ => throw new ArgumentOutOfRangeException(nameof(candidate), candidate.Kind, "Unknown strategy kind."),
         };
         using var sliceEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

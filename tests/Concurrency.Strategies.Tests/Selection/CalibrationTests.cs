@@ -48,6 +48,44 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task CalibrateAsync_CandidatesAboveTheSampleSize_RunOnceAtTheSampleSizeAndTheFirstIsKept()
+    {
+        var items = Enumerable.Range(0, 8).ToArray();
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            items,
+            static async (x, ct) => { await Task.Delay(20, ct); return x; },
+            [new(StrategyKind.Async, 1_000), new(StrategyKind.Async, 4_000), new(StrategyKind.Async, 1)],
+            TimeSpan.FromSeconds(3));
+
+        recommendation.Kind.Should().Be(StrategyKind.Async);
+        recommendation.MaxConcurrency.Should().Be(1_000, "4,000 would run the same 8 items as 1,000, so only the first is tried and kept");
+        recommendation.Reasons.Should().HaveCount(3, "the headline and one line per distinct run");
+        recommendation.Reasons[1].Should().Contain("Async x1000 (run at 8, the sample size)");
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_CandidatesWithinFivePercent_KeepTheFirst()
+    {
+        // Two candidates that run the same way (4 items, all at once either way): whatever the noise, the first is kept.
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            [1, 2, 3, 4],
+            static async (x, ct) => { await Task.Delay(150, ct); return x; },
+            [new(StrategyKind.Async, 4), new(StrategyKind.Thread, 4)],
+            TimeSpan.FromSeconds(2));
+
+        recommendation.Kind.Should().Be(StrategyKind.Async, "a tie within 5% keeps the caller's first candidate unless the second is clearly faster");
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_BadCandidate_SaysWhatIsWrong()
+    {
+        var act = () => DecisionGuide.CalibrateAsync([1], static (x, ct) => ValueTask.FromResult(x), [new(StrategyKind.Thread, 0)]);
+
+        (await act.Should().ThrowAsync<ArgumentOutOfRangeException>()).WithMessage("*MaxConcurrency of at least 1*Thread x0*");
+    }
+
+    [Fact]
     public async Task CalibrateAsync_NeverRunsLongerThanItsBudget()
     {
         var items = Enumerable.Range(0, 50).ToArray();

@@ -21,8 +21,10 @@ public sealed class DecisionGuideTests
         { "blocking I/O, 256 items (boundary)", new() { Kind = WorkloadKind.IoBound, BlockingApi = true, TaskCount = 256 }, StrategyKind.Thread, 256, "All 256 item(s)" },
         { "blocking I/O, 10,000 items", new() { Kind = WorkloadKind.IoBound, BlockingApi = true, TaskCount = 10_000 }, StrategyKind.Thread, DecisionGuide.MaxBlockingThreads, "use an async API on the async strategy" },
         { "CPU, tiny items", new() { Kind = WorkloadKind.CpuBound, TaskCount = 1_000_000, TypicalItemDuration = TimeSpan.FromMicroseconds(1) }, StrategyKind.Thread, Cores, "are tiny" },
+        { "CPU, 1 ms items", new() { Kind = WorkloadKind.CpuBound, TaskCount = 2_000, TypicalItemDuration = TimeSpan.FromMilliseconds(1) }, StrategyKind.Thread, Cores, "one thread per core" },
         { "CPU, 100 ms items", new() { Kind = WorkloadKind.CpuBound, TaskCount = 40, TypicalItemDuration = TimeSpan.FromMilliseconds(100) }, StrategyKind.Thread, Math.Min(40, Cores), "there is no GIL" },
-        { "CPU, one item", new() { Kind = WorkloadKind.CpuBound, TaskCount = 1 }, StrategyKind.Thread, 1, "a pool gains little" },
+        { "CPU, one item", new() { Kind = WorkloadKind.CpuBound, TaskCount = 1 }, StrategyKind.Async, 1, "nothing to pool" },
+        { "CPU, two items", new() { Kind = WorkloadKind.CpuBound, TaskCount = 2 }, StrategyKind.Async, Math.Min(2, Cores), "thread-pool threads that already exist" },
         { "CPU, crash-prone native code", new() { Kind = WorkloadKind.CpuBound, TaskCount = 200, RequiresIsolation = true }, StrategyKind.Process, Math.Min(200, Cores), "fails only its own item" },
         { "I/O that needs isolation", new() { Kind = WorkloadKind.IoBound, TaskCount = 200, RequiresIsolation = true }, StrategyKind.Process, Math.Min(200, 2 * Cores), "2 per core" },
         { "no items", new() { Kind = WorkloadKind.IoBound, TaskCount = 0 }, StrategyKind.Thread, 1, "no items to run" },
@@ -48,8 +50,9 @@ public sealed class DecisionGuideTests
         var recommendation = DecisionGuide.Recommend(new WorkloadProfile { Kind = WorkloadKind.Mixed, TaskCount = 100 });
 
         recommendation.Stages.Select(s => s.Kind).Should().Equal(StrategyKind.Async, StrategyKind.Thread);
-        recommendation.Stages[0].MaxConcurrency.Should().Be(100);
+        recommendation.Stages[0].MaxConcurrency.Should().Be(Math.Min(100, DecisionGuide.MixedIoPerCpuWorker * Cores), "the I/O stage only has to keep the CPU stage fed");
         recommendation.Stages[1].MaxConcurrency.Should().Be(Cores);
+        DecisionGuide.Recommend(new WorkloadProfile { Kind = WorkloadKind.Mixed, TaskCount = 5 }).Stages[0].MaxConcurrency.Should().Be(Math.Min(5, 8 * Cores), "never more than the items");
         recommendation.Kind.Should().Be(StrategyKind.Thread);
         recommendation.Reasons[0].Should().Contain("pipeline of stages");
     }
@@ -162,6 +165,7 @@ public sealed class DecisionGuideTests
 
         candidates.Should().OnlyContain(c => c.MaxConcurrency >= 1 && c.MaxConcurrency <= 3);
         candidates[0].Should().Be(new CalibrationCandidate(StrategyKind.Thread, 3));
+        candidates.Should().NotContain(c => c.Kind == StrategyKind.Async, "blocking calls on the pool measure the pool's idle threads, not the work");
     }
 
     [Fact]
@@ -171,6 +175,7 @@ public sealed class DecisionGuideTests
 
         candidates.Should().NotBeEmpty().And.OnlyContain(c => c.Kind == StrategyKind.Process, "running crash-prone work in the calling process would risk it");
         candidates[0].MaxConcurrency.Should().Be(Cores);
+        candidates.Should().Contain(new CalibrationCandidate(StrategyKind.Process, 2 * Cores));
     }
 
     [Fact]
