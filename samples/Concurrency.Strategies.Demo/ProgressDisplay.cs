@@ -32,7 +32,7 @@ internal static class ProgressDisplay
 
         public IProgress<RunProgress> RunStarted(string label, int items)
         {
-            var task = context.AddTask(Markup.Escape(label), maxValue: items);
+            var task = context.AddTask(Markup.Escape(label), maxValue: Math.Max(items, 1));
             current = task;
             return new Sink(task);
         }
@@ -41,7 +41,16 @@ internal static class ProgressDisplay
         {
             if (current is { } task)
             {
-                task.Value = task.MaxValue;
+                // A verified run ends full; one with problems keeps the count it reached and says so.
+                if (result.Verified)
+                {
+                    task.Value = task.MaxValue;
+                }
+                else
+                {
+                    task.Description = $"[red]{Markup.Escape(task.Description)}: {result.Problems.Count} problem(s)[/]";
+                }
+
                 task.StopTask();
             }
         }

@@ -18,7 +18,7 @@ internal static class ReportTables
         table.AddColumn("Items/s", c => c.RightAligned());
         table.AddColumn("vs fastest", c => c.RightAligned());
         table.AddColumn("CPU time", c => c.RightAligned());
-        table.AddColumn("Peak memory", c => c.RightAligned());
+        table.AddColumn("Peak RSS", c => c.RightAligned());
         table.AddColumn("Failures", c => c.RightAligned());
         table.AddColumn("Retries", c => c.RightAligned());
         table.AddColumn("Verified");
@@ -35,11 +35,12 @@ internal static class ReportTables
                 Seconds(run.Cpu),
                 $"{run.PeakMemoryBytes / (1024.0 * 1024):0} MB",
                 run.Failures.ToString(CultureInfo.InvariantCulture),
-                run.Retries.ToString(CultureInfo.InvariantCulture),
+                run.Retries?.ToString(CultureInfo.InvariantCulture) ?? "-",
                 run.Verified ? "[green]yes[/]" : $"[red]no ({run.Problems.Count})[/]");
         }
 
         console.Write(table);
+        console.MarkupLine("[grey]CPU time and peak RSS are this process's, which also hosts the local server, plus its worker processes' (the sum of their peaks). Retries \"-\": the run has no resilience pipeline (local CPU work).[/]");
         var pick = report.Pick;
         var stages = pick.Stages.Count > 0 ? " as stages " + string.Join(" → ", pick.Stages.Select(s => $"{s.Kind} ×{s.MaxConcurrency}")) : string.Empty;
         console.MarkupLineInterpolated($"[bold]Guide's pick:[/] {pick.Kind}Strategy ×{pick.MaxConcurrency}{stages}");

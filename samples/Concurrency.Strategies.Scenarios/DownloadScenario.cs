@@ -65,16 +65,22 @@ public static class DownloadScenario
 
         string? Check(long index, SavedImage saved)
         {
-            var expected = host.Server.Image(saved.Id);
+            // The result must be this item's: its number and its file, holding exactly the server's bytes for it.
+            if (saved.Id != index || Path.GetFileName(saved.Path) != $"{index}.jpg")
+            {
+                return $"the result is image {saved.Id} at {saved.Path}";
+            }
+
             if (!File.Exists(saved.Path))
             {
                 return $"{saved.Path} is missing";
             }
 
+            var expected = host.Server.Image(saved.Id);
             var bytes = File.ReadAllBytes(saved.Path);
-            if (bytes.Length != expected.Length)
+            if (bytes.Length != expected.Length || !bytes.AsSpan().SequenceEqual(expected.Span))
             {
-                return $"{saved.Path} holds {bytes.Length} bytes; the server sent {expected.Length}";
+                return $"{saved.Path} holds {bytes.Length} bytes that differ from the {expected.Length} the server sent";
             }
 
             return ImageResizer.Verify(bytes) is var (w, h) && w == host.Sizes.SourceWidth && h == host.Sizes.SourceHeight
@@ -83,9 +89,9 @@ public static class DownloadScenario
         }
     }
 
-    internal static Func<int, SavedImage> SaveBlocking(SiteClient client, string folder) => id =>
+    internal static Func<int, CancellationToken, SavedImage> SaveBlocking(SiteClient client, string folder) => (id, ct) =>
     {
-        var bytes = client.GetImage(id);
+        var bytes = client.GetImage(id, ct);
         var path = Path.Combine(folder, $"{id}.jpg");
         File.WriteAllBytes(path, bytes);
         return new SavedImage(id, path, bytes.Length);

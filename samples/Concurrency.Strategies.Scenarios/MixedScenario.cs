@@ -32,6 +32,7 @@ public static class MixedScenario
         var ids = Enumerable.Range(0, count).ToArray();
         var runs = new List<RunResult>();
         var number = 0;
+        var reference = new ResizeScenario.ResizeReference(host);
 
         runs.Add(await Measure(host.Strategy(cpu.Kind), cpu.MaxConcurrency, isPick: true, workers: null));
 
@@ -80,9 +81,6 @@ public static class MixedScenario
             }
         }
 
-        string? Check(long index, ResizedFile file) =>
-            file.Path.EndsWith($"{Path.DirectorySeparatorChar}{index}.jpg", StringComparison.Ordinal)
-                ? ResizeScenario.CheckResized(file.Path)
-                : $"{file.Path} is not item {index}'s file";
+        string? Check(long index, ResizedFile file) => reference.Check(index, file.Path);
     }
 }

@@ -37,26 +37,28 @@ public static class ResizeScenario
             await File.WriteAllBytesAsync(Path.Combine(sources, $"{i}.jpg"), host.Server.Image(i), cancellationToken);
         }
 
+        var reference = new ResizeReference(host);
+
         var cores = Environment.ProcessorCount;
         var runs = new List<RunResult>();
         var number = 0;
         runs.Add(await Spec("serial loop", "1", false).MeasureAsync(
-            observer, null, (_, progress, ct) => RunSpec.SerialAsync(Jobs(), ImageResizer.ResizeFile, null, progress, ct), Check, cancellationToken));
+            observer, null, (_, progress, ct) => RunSpec.SerialAsync(Jobs(), ImageResizer.ResizeFile, null, progress, ct), reference.Check, cancellationToken));
 
         var picked = host.Selector.Select(profile);
         runs.Add(await Spec(picked.Kind + "Strategy", $"{picked.MaxConcurrency}", true).MeasureAsync(
-            observer, null, (_, progress, ct) => StrategyRuns.Run(picked, Jobs(), ImageResizer.ResizeFile, picked.MaxConcurrency, null, progress, ct), Check, cancellationToken));
+            observer, null, (_, progress, ct) => StrategyRuns.Run(picked, Jobs(), ImageResizer.ResizeFile, picked.MaxConcurrency, null, progress, ct), reference.Check, cancellationToken));
 
         // Worker processes start before the clock (WarmUpAsync), as an app that uses them would do at startup.
         var processes = host.Processes;
         await processes.WarmUpAsync(cancellationToken);
         runs.Add(await Spec("ProcessStrategy", $"{processes.WorkerCount}", false).MeasureAsync(
             observer, () => processes.WorkerProcessIds, (_, progress, ct) => StrategyRuns.Run(processes, Jobs(), ImageResizer.ResizeFile, processes.WorkerCount, null, progress, ct),
-            Check, cancellationToken));
+            reference.Check, cancellationToken));
 
         // More threads than cores: no faster, as the guide says.
         runs.Add(await Spec("ThreadStrategy", $"{4 * cores}", false).MeasureAsync(
-            observer, null, (_, progress, ct) => StrategyRuns.Run(host.Strategy(StrategyKind.Thread), Jobs(), ImageResizer.ResizeFile, 4 * cores, null, progress, ct), Check, cancellationToken));
+            observer, null, (_, progress, ct) => StrategyRuns.Run(host.Strategy(StrategyKind.Thread), Jobs(), ImageResizer.ResizeFile, 4 * cores, null, progress, ct), reference.Check, cancellationToken));
         return new ScenarioReport(Name, title, profile, pick, runs);
 
         RunSpec Spec(string strategy, string concurrency, bool isPick) => new(Name, strategy, "SkiaSharp, scaled decode", concurrency, count, isPick);
@@ -70,20 +72,42 @@ public static class ResizeScenario
         }
     }
 
-    /// <summary>Checks that a resized file exists and decodes to 800×600.</summary>
-    /// <param name="path">The file.</param>
-    /// <returns>What is wrong, or <see langword="null"/>.</returns>
-    internal static string? CheckResized(string path)
+    /// <summary>
+    /// The expected result of every resize, computed once, untimed, on this thread: the same code and the same native
+    /// library give the same bytes, so a result must equal its source's reference byte for byte (which also proves it
+    /// belongs to its item) and decode to 800×600.
+    /// </summary>
+    internal sealed class ResizeReference(ScenarioHost host)
     {
-        if (!File.Exists(path))
+        private readonly Dictionary<int, byte[]> expected = [];
+
+        public string? Check(long index, ResizedFile file) => Check(index, file.Path);
+
+        public string? Check(long index, string path)
         {
-            return $"{path} is missing";
+            if (Path.GetFileName(path) != $"{index}.jpg")
+            {
+                return $"{path} is not item {index}'s file";
+            }
+
+            if (!File.Exists(path))
+            {
+                return $"{path} is missing";
+            }
+
+            var bytes = File.ReadAllBytes(path);
+            if (ImageResizer.Verify(bytes) is not (ScenarioSizes.TargetWidth, ScenarioSizes.TargetHeight))
+            {
+                return $"{path} does not decode to {ScenarioSizes.TargetWidth}x{ScenarioSizes.TargetHeight}";
+            }
+
+            var drawing = (int)(index % host.Server.Options.DistinctImages);
+            if (!expected.TryGetValue(drawing, out var reference))
+            {
+                expected[drawing] = reference = ImageResizer.Resize(host.Server.Image(drawing).ToArray(), ScenarioSizes.TargetWidth, ScenarioSizes.TargetHeight);
+            }
+
+            return bytes.AsSpan().SequenceEqual(reference) ? null : $"{path} differs from the resize of image {index} ({bytes.Length} bytes, expected {reference.Length})";
         }
-
-        return ImageResizer.Verify(File.ReadAllBytes(path)) is (ScenarioSizes.TargetWidth, ScenarioSizes.TargetHeight)
-            ? null
-            : $"{path} does not decode to {ScenarioSizes.TargetWidth}x{ScenarioSizes.TargetHeight}";
     }
-
-    private static string? Check(long index, ResizedFile file) => CheckResized(file.Path);
 }

@@ -9,15 +9,15 @@ namespace Concurrency.Strategies.Scenarios;
 /// <param name="Concurrency">Items in flight at most (per stage for a pipeline: "100/2/100").</param>
 /// <param name="Items">Items run.</param>
 /// <param name="Wall">Wall-clock time of the run.</param>
-/// <param name="Cpu">CPU time this process and its worker processes used during the run.</param>
-/// <param name="PeakMemoryBytes">Peak resident memory during the run: this process, plus the worker processes' for the process strategy.</param>
+/// <param name="Cpu">CPU time this process (which also hosts the local server) and its worker processes used during the run.</param>
+/// <param name="PeakMemoryBytes">Peak resident memory during the run: this process (with the server's cached pages and images), plus the sum of the worker processes' peaks for the process strategy.</param>
 /// <param name="Failures">Items whose outcome is an error (after retries).</param>
-/// <param name="Retries">Retries the resilience pipeline made.</param>
+/// <param name="Retries">Retries the resilience pipeline made, or <see langword="null"/> when the run has none (local CPU work).</param>
 /// <param name="Problems">What verification found wrong: lost, duplicated or wrong items, failures.</param>
 /// <param name="IsGuidePick">Whether this is the decision guide's pick.</param>
 public sealed record RunResult(
     string Scenario, string Strategy, string Variant, string Concurrency, int Items, TimeSpan Wall, TimeSpan Cpu,
-    long PeakMemoryBytes, int Failures, long Retries, IReadOnlyList<string> Problems, bool IsGuidePick)
+    long PeakMemoryBytes, int Failures, long? Retries, IReadOnlyList<string> Problems, bool IsGuidePick)
 {
     /// <summary>Gets items per second.</summary>
     public double ItemsPerSecond => Items / Math.Max(Wall.TotalSeconds, 1e-9);

@@ -52,7 +52,7 @@ public sealed record RunSpec(string Scenario, string Strategy, string Variant, s
         var (wall, cpu, peak) = meter.Stop();
         var problems = Verify(outcomes, check);
         var result = new RunResult(
-            Scenario, Strategy, Variant, Concurrency, Items, wall, cpu, peak, outcomes.Count(o => o.Error is not null), retries.Retries, problems, IsGuidePick);
+            Scenario, Strategy, Variant, Concurrency, Items, wall, cpu, peak, outcomes.Count(o => o.Error is not null), retries.Used ? retries.Retries : null, problems, IsGuidePick);
         observer?.RunFinished(result);
         return result;
     }
@@ -67,7 +67,7 @@ public sealed record RunSpec(string Scenario, string Strategy, string Variant, s
     /// <param name="cancellationToken">Stops the loop.</param>
     /// <returns>The outcomes.</returns>
     public static async IAsyncEnumerable<Outcome<T>> SerialAsync<TIn, T>(
-        IReadOnlyList<TIn> items, Func<TIn, T> work, Polly.ResiliencePipeline? resilience, IProgress<RunProgress>? progress,
+        IReadOnlyList<TIn> items, Func<TIn, CancellationToken, T> work, Polly.ResiliencePipeline? resilience, IProgress<RunProgress>? progress,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -80,7 +80,7 @@ public sealed record RunSpec(string Scenario, string Strategy, string Variant, s
             try
             {
                 var item = items[i];
-                var result = resilience is null ? work(item) : resilience.Execute(static (state, _) => state.work(state.item), (work, item), cancellationToken);
+                var result = resilience is null ? work(item, cancellationToken) : resilience.Execute(static (state, token) => state.work(state.item, token), (work, item), cancellationToken);
                 outcome = new Outcome<T>(i, result, null);
             }
 #pragma warning disable CA1031 // The baseline keeps the strategies' rule: a failed item is an outcome.

@@ -55,36 +55,50 @@ public sealed class ScenarioHost : IAsyncDisposable
         var server = await LocalServer.StartAsync(
             new LocalServerOptions { Latency = sizes.Latency, FaultRate = faultRate, ImageWidth = sizes.SourceWidth, ImageHeight = sizes.SourceHeight },
             cancellationToken);
-        server.PrepareImages();
-        server.PreparePages(sizes.Pages);
+        ServiceProvider? provider = null;
+        try
+        {
+            server.PrepareImages();
+            server.PreparePages(sizes.Pages);
 
-        var collection = new ServiceCollection();
-        collection.AddLogging(builder =>
-        {
-            builder.SetMinimumLevel(LogLevel.Warning);
-            logging?.Invoke(builder);
-        });
-        collection.AddConcurrencyStrategies(options =>
-        {
-            options.Thread.MaxConcurrency = Environment.ProcessorCount;
-            options.Async.MaxConcurrency = DecisionGuide.MaxAsyncInFlight;
-            options.Process.WorkerCount = Environment.ProcessorCount;
-        });
-        collection.AddHttpClient(SiteClient.HttpClientName, client =>
+            var collection = new ServiceCollection();
+            collection.AddLogging(builder =>
             {
-                client.BaseAddress = server.BaseAddress;
-                client.Timeout = TimeSpan.FromSeconds(30);
-            })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                // Keep-alive connections, one per request in flight: loopback has no per-host limit worth keeping.
-                MaxConnectionsPerServer = 4_096,
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                builder.SetMinimumLevel(LogLevel.Warning);
+                logging?.Invoke(builder);
             });
-        collection.AddTransient(sp => new SiteClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(SiteClient.HttpClientName)));
-        var provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var directory = Directory.CreateTempSubdirectory("concurrency-strategies-scenarios-").FullName;
-        return new ScenarioHost(server, provider, sizes, directory);
+            collection.AddConcurrencyStrategies(options =>
+            {
+                options.Thread.MaxConcurrency = Environment.ProcessorCount;
+                options.Async.MaxConcurrency = DecisionGuide.MaxAsyncInFlight;
+                options.Process.WorkerCount = Environment.ProcessorCount;
+            });
+            collection.AddHttpClient(SiteClient.HttpClientName, client =>
+                {
+                    client.BaseAddress = server.BaseAddress;
+                    client.Timeout = TimeSpan.FromSeconds(30);
+                })
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    // Keep-alive connections, one per request in flight: loopback has no per-host limit worth keeping.
+                    MaxConnectionsPerServer = 4_096,
+                    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+                });
+            collection.AddTransient(sp => new SiteClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(SiteClient.HttpClientName)));
+            provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+            var directory = Directory.CreateTempSubdirectory("concurrency-strategies-scenarios-").FullName;
+            return new ScenarioHost(server, provider, sizes, directory);
+        }
+        catch
+        {
+            if (provider is not null)
+            {
+                await provider.DisposeAsync();
+            }
+
+            await server.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Gets the keyed strategy registered for <paramref name="kind"/>.</summary>
@@ -113,16 +127,29 @@ public sealed class ScenarioHost : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        // The container disposes the strategies: every worker thread and process stops before the server does.
-        await services.DisposeAsync();
-        await Server.DisposeAsync();
+        // The container disposes the strategies: every worker thread and process stops before the server does. Each
+        // step runs even when an earlier one throws.
         try
         {
-            Directory.Delete(WorkDirectory, recursive: true);
+            await services.DisposeAsync();
         }
-        catch (IOException)
+        finally
         {
-            // A file still open elsewhere: the temp directory is cleaned by the system later.
+            try
+            {
+                await Server.DisposeAsync();
+            }
+            finally
+            {
+                try
+                {
+                    Directory.Delete(WorkDirectory, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A file still open elsewhere: the system's temp cleaning removes the directory later.
+                }
+            }
         }
     }
 }

@@ -11,7 +11,7 @@ internal static class StrategyRuns
 
     /// <summary>Runs blocking work on a strategy at a concurrency, with retries and progress.</summary>
     internal static async IAsyncEnumerable<Outcome<TOut>> Run<TIn, TOut>(
-        IExecutionStrategy strategy, IReadOnlyList<TIn> items, Func<TIn, TOut> work, int concurrency, RetryCounter? retries, IProgress<RunProgress>? progress,
+        IExecutionStrategy strategy, IReadOnlyList<TIn> items, Func<TIn, CancellationToken, TOut> work, int concurrency, RetryCounter? retries, IProgress<RunProgress>? progress,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var options = new RunOptions { MaxConcurrency = concurrency, Resilience = retries?.CreatePipeline(AttemptTimeout), Progress = progress };

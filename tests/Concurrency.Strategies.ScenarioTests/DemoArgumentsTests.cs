@@ -30,7 +30,7 @@ public sealed class DemoArgumentsTests
     [Theory]
     [InlineData("--scenario", "nope", "*Unknown scenario 'nope'*download*")]
     [InlineData("--latency", "-5", "*--latency takes whole milliseconds*")]
-    [InlineData("--fault-rate", "0.9", "*--fault-rate takes a share*between 0 and 0.5*")]
+    [InlineData("--fault-rate", "0.9", "*--fault-rate takes a share*between 0 and 0.3*")]
     [InlineData("--json", null, "*--json needs a value*")]
     [InlineData("--frobnicate", null, "*Unknown option '--frobnicate'*")]
     public void Bad_arguments_say_what_was_wrong(string option, string? value, string message)

@@ -19,7 +19,12 @@ public sealed class ScenarioTests
         var scenario = ScenarioCatalog.All.Single(s => s.Name == name);
 
         var report = await scenario.Run(host, null, CancellationToken.None);
+        var workers = host.Processes.WorkerProcessIds.ToList();
+        var directory = host.WorkDirectory;
+        await host.DisposeAsync();
 
+        workers.Where(pid => Directory.Exists($"/proc/{pid}")).Should().BeEmpty("disposing the host stops every worker process");
+        Directory.Exists(directory).Should().BeFalse("disposing the host deletes the scenario's files");
         report.Runs.Should().NotBeEmpty();
         report.Runs.Should().ContainSingle(run => run.IsGuidePick, "the guide's pick is always one of the runs");
         foreach (var run in report.Runs)
@@ -32,8 +37,9 @@ public sealed class ScenarioTests
     [Fact]
     public async Task Injected_faults_are_retried_and_every_retry_is_counted()
     {
-        // A high fault rate so that a tiny run sees many 503s; every fault costs exactly one retry when all items succeed.
-        await using var host = await ScenarioHost.StartAsync(ScenarioSizes.Tiny with { Pages = 60 }, faultRate: 0.3);
+        // A high fault rate so that a tiny run sees many 503s; every fault costs exactly one retry when all items succeed
+        // (an item fails only after 7 faults in a row: 0.15^7 per item, about 1 in 10^6 runs of this test).
+        await using var host = await ScenarioHost.StartAsync(ScenarioSizes.Tiny with { Pages = 60 }, faultRate: 0.15);
 
         var report = await ScrapeScenario.RunAsync(host, null, CancellationToken.None);
 
@@ -49,6 +55,7 @@ public sealed class ScenarioTests
         await using var server = await LocalServer.StartAsync(new LocalServerOptions { Latency = TimeSpan.Zero, FaultRate = 0.25 });
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         var statuses = new List<HttpStatusCode>();
+        server.PreparePages(10);
         for (var i = 0; i < 400; i++)
         {
             using var response = await http.GetAsync(SiteClient.PagePath(i));

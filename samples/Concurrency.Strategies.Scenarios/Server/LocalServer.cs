@@ -63,12 +63,25 @@ public sealed class LocalServer : IAsyncDisposable
             kestrel.Limits.MaxConcurrentConnections = null;
         });
         var app = builder.Build();
-        LocalServer? server = null;
-        app.Run(context => server!.HandleAsync(context));
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new LocalServer(app, options, new Uri(address.EndsWith('/') ? address : address + "/"));
-        return server;
+
+        // Kestrel listens before StartAsync returns (and the port is only known then): a request that comes in that
+        // early waits for the server object instead of finding none.
+        var ready = new TaskCompletionSource<LocalServer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Run(async context => await (await ready.Task).HandleAsync(context));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var server = new LocalServer(app, options, new Uri(address.EndsWith('/') ? address : address + "/"));
+            ready.SetResult(server);
+            return server;
+        }
+        catch
+        {
+            ready.TrySetCanceled(CancellationToken.None);
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The bytes the server sends for image <paramref name="id"/> (drawn on first use).</summary>

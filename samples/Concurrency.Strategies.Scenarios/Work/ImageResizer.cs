@@ -38,10 +38,12 @@ public static class ImageResizer
 
     /// <summary>Resizes a file into another file.</summary>
     /// <param name="job">The source, the target and the size.</param>
+    /// <param name="cancellationToken">Checked before the work starts (one resize is too short to interrupt).</param>
     /// <returns>The file written.</returns>
-    public static ResizedFile ResizeFile(ResizeJob job)
+    public static ResizedFile ResizeFile(ResizeJob job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        cancellationToken.ThrowIfCancellationRequested();
         var bytes = Resize(File.ReadAllBytes(job.Source), job.Width, job.Height);
         File.WriteAllBytes(job.Target, bytes);
         return new ResizedFile(job.Target, bytes.Length);
@@ -86,9 +88,10 @@ public static class ImageResizer
         // JPEGs are opaque, and the platform's native colour type needs no swizzle: both keep Skia on its fast paths.
         using var decoded = new SKBitmap(new SKImageInfo(scaled.Width, scaled.Height, SKImageInfo.PlatformColorType, SKAlphaType.Opaque));
         var result = codec.GetPixels(decoded.Info, decoded.GetPixels());
-        if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        if (result != SKCodecResult.Success)
         {
-            throw new InvalidDataException($"Decoding a {full.Width}x{full.Height} image failed: {result}.");
+            // IncompleteInput included: a truncated download must fail its item, not become a grey-bottomed thumbnail.
+            throw new InvalidDataException($"Decoding a {full.Width}x{full.Height} image ({jpeg.Length} bytes) failed: {result}.");
         }
 
         // Drawing through a canvas with linear sampling: about 4x faster here than SKBitmap.ScalePixels at the same filter.

@@ -17,8 +17,9 @@ public sealed class SiteClient(HttpClient http)
 
     /// <summary>Downloads image <paramref name="id"/>, blocking the calling thread.</summary>
     /// <param name="id">The image number.</param>
+    /// <param name="cancellationToken">Cancels the request (the blocking call returns early).</param>
     /// <returns>The JPEG.</returns>
-    public byte[] GetImage(int id) => GetBytes(ImagePath(id));
+    public byte[] GetImage(int id, CancellationToken cancellationToken = default) => GetBytes(ImagePath(id), cancellationToken);
 
     /// <summary>Downloads image <paramref name="id"/>.</summary>
     /// <param name="id">The image number.</param>
@@ -33,8 +34,10 @@ public sealed class SiteClient(HttpClient http)
 
     /// <summary>Fetches page <paramref name="id"/> and scrapes it, blocking the calling thread.</summary>
     /// <param name="id">The page number.</param>
+    /// <param name="cancellationToken">Cancels the request (the blocking call returns early).</param>
     /// <returns>What the page holds.</returns>
-    public PageSummary Scrape(int id) => PageParser.Parse(id, System.Text.Encoding.UTF8.GetString(GetBytes(PagePath(id))));
+    public PageSummary Scrape(int id, CancellationToken cancellationToken = default) =>
+        PageParser.Parse(id, System.Text.Encoding.UTF8.GetString(GetBytes(PagePath(id), cancellationToken)));
 
     /// <summary>Fetches page <paramref name="id"/> and scrapes it.</summary>
     /// <param name="id">The page number.</param>
@@ -57,17 +60,18 @@ public sealed class SiteClient(HttpClient http)
     /// <returns>The path.</returns>
     public static Uri PagePath(int id) => new($"pages/{id}", UriKind.Relative);
 
-    private byte[] GetBytes(Uri path)
+    private byte[] GetBytes(Uri path, CancellationToken cancellationToken)
     {
         // HttpClient.Send is the synchronous API: it blocks this thread for the whole request, as requests.get does.
+        // With a token, the resilience pipeline's attempt timeout and the run's cancellation still end it.
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using var response = http.Send(request, HttpCompletionOption.ResponseContentRead);
+        using var response = http.Send(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode} {response.StatusCode}.", null, response.StatusCode);
         }
 
-        using var body = response.Content.ReadAsStream();
+        using var body = response.Content.ReadAsStream(cancellationToken);
         using var copy = new MemoryStream(response.Content.Headers.ContentLength is { } length ? (int)length : 16 * 1024);
         body.CopyTo(copy);
         return copy.ToArray();
