@@ -61,7 +61,7 @@ internal static class GuideMatrix
 
         workloads.Add(Workload.Sync(
             "CPU, tiny items (~1 µs), 200,000", new WorkloadProfile { Kind = WorkloadKind.CpuBound, TaskCount = 200_000, TypicalItemDuration = TimeSpan.FromMicroseconds(1) },
-            Enumerable.Repeat(tiny, 200_000).ToArray(), GuideWork.Primes, CpuGrid(200_000), sample: 20_000));
+            Enumerable.Repeat(tiny, 200_000).ToArray(), GuideWork.Primes, CpuGrid(200_000), sample: 100_000));
         workloads.Add(Workload.Sync(
             "CPU, medium items (~1 ms), 2,000", new WorkloadProfile { Kind = WorkloadKind.CpuBound, TaskCount = 2_000, TypicalItemDuration = TimeSpan.FromMilliseconds(1) },
             Enumerable.Repeat(medium, 2_000).ToArray(), GuideWork.Primes, CpuGrid(2_000), sample: 400));
@@ -256,7 +256,9 @@ internal static class GuideMatrix
                 $"   {config.Label,-34} {(run.Capped ? ">" : " ")}{run.Time.TotalSeconds,8:0.000} s{(run.Capped ? string.Empty : $"  (median of {run.Samples}, {run.Fastest.TotalSeconds:0.000}-{run.Slowest.TotalSeconds:0.000})")}{(run.Count.Failed > 0 ? $"  {run.Count.Failed} failed" : string.Empty)}"));
         }
 
-        var bestConfig = runs.Where(r => !r.Value.Capped && r.Value.Count.Outcomes == workload.Items).MinBy(r => r.Value.Time).Key;
+        // A configuration whose slowest run took more than 3x its median is not one anybody should pick (blocking work
+        // on the async strategy: fast only when the pool happens to hold idle threads); it is shown, not crowned.
+        var bestConfig = runs.Where(r => !r.Value.Capped && r.Value.Count.Outcomes == workload.Items && !r.Value.Unstable).MinBy(r => r.Value.Time).Key;
         return new WorkloadResult(workload, runs, bestConfig, staticConfig, calibrated, calibrationTime, staticPick);
 
         async Task Sample(Config config, TimeSpan cap)
@@ -347,7 +349,7 @@ internal static class GuideMatrix
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Cores} cores, .NET {Environment.Version}, {RuntimeInformation.OSDescription}, with `{Command}`.");
-        text.AppendLine("Regret = the pick's time / the best measured time − 1 (0% when the pick is the best). Each run is on a fresh strategy, worker start included, after an untimed warm-up of each kind of configuration. A screening round runs every configuration once (one slower than 1.5x the best so far is stopped there, shown as >); then the picks and every configuration within 1.5x of the best run again, in a new random order each round (7 rounds when the best is under 0.3 s, 5 under 1 s, 3 under 4 s, else 2). Times are medians.");
+        text.AppendLine("Regret = the pick's time / the best measured time − 1 (0% when the pick is the best). A configuration whose slowest run took more than 3x its median is unstable and never counted as the best. Each run is on a fresh strategy, worker start included, after an untimed warm-up of each kind of configuration. A screening round runs every configuration once (one slower than 1.5x the best so far is stopped there, shown as >); then the picks and every configuration within 1.5x of the best run again, in a new random order each round (7 rounds when the best is under 0.3 s, 5 under 1 s, 3 under 4 s, else 2). Times are medians.");
         text.AppendLine();
         text.AppendLine("| Workload | Best measured | Static pick | Regret | Calibrated pick | Regret | Calibration took |");
         text.AppendLine("|---|---|---|---:|---|---:|---:|");
@@ -424,6 +426,11 @@ internal static class GuideMatrix
                     notes.Add("calibrated pick");
                 }
 
+                if (run.Unstable)
+                {
+                    notes.Add($"unstable (slowest run {run.Slowest.TotalSeconds / run.Time.TotalSeconds:0.0}x the median): not counted as the best");
+                }
+
                 if (run.Capped)
                 {
                     notes.Add("stopped at the cap (1.5x the best so far, at least 1 s; 3x in later rounds)");
@@ -470,7 +477,10 @@ internal static class GuideMatrix
         public static Config Staged(int io, StrategyKind cpu, int cpuConcurrency) => new("Pipeline", io, cpu, cpuConcurrency);
     }
 
-    private sealed record Measured(TimeSpan Time, RunCount Count, bool Capped, int Samples, TimeSpan Fastest, TimeSpan Slowest);
+    private sealed record Measured(TimeSpan Time, RunCount Count, bool Capped, int Samples, TimeSpan Fastest, TimeSpan Slowest)
+    {
+        public bool Unstable => !Capped && Samples >= 3 && Slowest > Time * 3;
+    }
 
     /// <summary>How many outcomes a run delivered, and how many of them are errors.</summary>
     private sealed record RunCount(int Outcomes, int Failed);

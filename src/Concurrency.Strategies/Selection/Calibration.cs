@@ -16,7 +16,7 @@ public readonly record struct CalibrationCandidate(StrategyKind Kind, int MaxCon
 /// <param name="Completed">Items that finished (with a result or an error) within its time slice.</param>
 /// <param name="Failed">Of those, the items that failed.</param>
 /// <param name="Elapsed">How long it ran.</param>
-/// <param name="ItemsPerSecond">Finished items per second.</param>
+/// <param name="ItemsPerSecond">Finished items per second: over the whole run when the sample finished, else after the first result (start-up left out).</param>
 /// <param name="P50">The median item duration.</param>
 /// <param name="P95">The 95th percentile item duration.</param>
 /// <param name="CpuUse">This process's CPU time over the wall time, per core (0..1); worker processes not included.</param>
@@ -40,6 +40,8 @@ public static partial class DecisionGuide
     /// <param name="budget">
     /// The most the whole pilot may take; <see langword="null"/> for 5 seconds. Each candidate gets an equal share of
     /// what is left and is cancelled at its end; work that ignores its cancellation token can still overrun by about one item.
+    /// A candidate that runs the whole sample is rated over its whole run; one cut short is rated after its first result,
+    /// so that its start-up (threads, connections, worker processes), paid once in a real run, does not decide the pick.
     /// </param>
     /// <param name="cancellationToken">Cancels the pilot.</param>
     /// <returns>The fastest candidate as a recommendation; its reasons quote every candidate's items/s, p50/p95 and CPU use.</returns>
@@ -261,10 +263,16 @@ public static partial class DecisionGuide
         using var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        var firstAt = TimeSpan.Zero;
         try
         {
             await foreach (var outcome in strategy.RunAsync(items, work, cancellationToken: sliceEnd.Token).ConfigureAwait(false))
             {
+                if (durations.Count == 0)
+                {
+                    firstAt = clock.Elapsed;
+                }
+
                 durations.Add(outcome.Duration);
                 failed += outcome.Succeeded ? 0 : 1;
             }
@@ -275,6 +283,16 @@ public static partial class DecisionGuide
         }
 
         var elapsed = clock.Elapsed;
+
+        // A pilot that ran the whole sample is measured over the whole run, start-up included, as a workload of that
+        // size would be. A pilot cut short by its slice is measured after its first result: the start-up (threads,
+        // connections, worker processes) is paid once in the real run but would weigh a whole share of a short slice,
+        // and a few hundred milliseconds of process start would decide the pick on its own.
+        var finished = durations.Count == items.Count;
+        var steady = !finished && durations.Count >= 3 && elapsed - firstAt > TimeSpan.FromMilliseconds(1);
+        var rate = steady
+            ? (durations.Count - 1) / (elapsed - firstAt).TotalSeconds
+            : durations.Count / Math.Max(elapsed.TotalSeconds, 1e-9);
         self.Refresh();
         var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
         durations.Sort();
@@ -283,7 +301,7 @@ public static partial class DecisionGuide
             durations.Count,
             failed,
             elapsed,
-            durations.Count / Math.Max(elapsed.TotalSeconds, 1e-9),
+            rate,
             Percentile(durations, 0.50),
             Percentile(durations, 0.95),
             Math.Clamp(cpu, 0, 1));

@@ -17,6 +17,9 @@ public static partial class DecisionGuide
     /// <summary>The most concurrent async operations recommended without knowing the server: many limit a client to far fewer.</summary>
     public const int MaxAsyncInFlight = 1_000;
 
+    /// <summary>Threads per core recommended for tiny CPU-bound items (under <see cref="TinyItem"/>).</summary>
+    public const int TinyItemThreadsPerCore = 4;
+
     /// <summary>In a mixed pipeline, how many I/O operations are kept in flight per CPU-stage worker.</summary>
     public const int MixedIoPerCpuWorker = 8;
 
@@ -49,22 +52,25 @@ public static partial class DecisionGuide
         {
             return new(StrategyKind.Async, Cap(profile.TaskCount, cores), null,
             [
-                $"With {profile.TaskCount} item(s) there is nothing to pool: the async strategy runs them on thread-pool threads that already exist (as Task.Run would), where starting dedicated threads costs a few milliseconds (bench `guide`: 2 items of ~20 ms, async 0.021 s, threads 0.029 s, inline 0.042 s).",
+                $"With {profile.TaskCount} item(s) there is nothing to pool: the async strategy runs them on thread-pool threads that already exist (as Task.Run would), where starting dedicated threads costs a few milliseconds (bench `guide`: 2 items of ~20 ms, async 0.021-0.023 s, dedicated threads 0.024-0.029 s over four runs, inline 0.043 s).",
                 "Calling the work inline is as good for a single item; use the thread strategy once there are more items than cores.",
             ]);
         }
 
         var reasons = new List<string>
         {
-            $"CPU-bound work runs in parallel on threads in .NET (there is no GIL): one thread per core ({cores} here) keeps every core busy (bench `process`: 2 threads 1.93-1.95x serial on 2 cores, 2 processes 1.83-1.84x; bench `guide`: more threads than cores gain nothing on items of 1 ms and more).",
+            $"CPU-bound work runs in parallel on threads in .NET (there is no GIL): one thread per core ({cores} here) keeps every core busy (bench `process`: 2 threads 1.93-1.95x serial on 2 cores, 2 processes 1.83-1.84x; bench `guide`: on items of 1 ms and 250 ms, more threads or the pool are within 3%, processes 1.5x slower).",
         };
+        var max = Cap(profile.TaskCount, cores);
         if (profile.TypicalItemDuration is { } duration && duration < TinyItem)
         {
+            max = Cap(profile.TaskCount, TinyItemThreadsPerCore * cores);
             reasons.Add($"Items of {Format(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5 µs per item through worker processes (bench `process`).");
+            reasons.Add($"{max} threads ({TinyItemThreadsPerCore} per core), not {cores}: with tiny items a thread often waits for its results to be taken (and the caller's thread needs a core to take them), so spare threads keep the cores busy (bench `guide`: 200,000 items of ~1 µs, 8 threads 0.154 s, an inline loop 0.200 s, 2 threads 0.250 s).");
         }
 
         reasons.Add("Use the process strategy instead only if the work must be isolated (native code that may crash, leaks, a hard kill on timeout): set RequiresIsolation.");
-        return new(StrategyKind.Thread, Cap(profile.TaskCount, cores), null, reasons);
+        return new(StrategyKind.Thread, max, null, reasons);
     }
 
     private static StrategyRecommendation BlockingIo(WorkloadProfile profile)
@@ -102,7 +108,7 @@ public static partial class DecisionGuide
             "The items need isolation, which only processes give: a worker that crashes (native code, FailFast, out of memory) fails only its own item and is replaced, ItemTimeout kills a runaway worker, and MaxItemsPerWorker or MaxWorkerMemoryBytes recycle workers that leak.",
             profile.Kind == WorkloadKind.IoBound
                 ? $"{max} workers ({perCore} per core): each waits on its own I/O, one item at a time; every worker process costs tens of MB, so keep this modest."
-                : $"{max} workers, one per core: a worker runs one item at a time (bench `guide`: with 1 crash in 100 items, 1, 2 and 4 workers per core finish within the machine's noise of each other).",
+                : $"{max} workers, one per core: a worker runs one item at a time (bench `guide`: 400 items of ~1 ms with 4 crashes, 2 workers 2.21 s, 4 workers 2.44 s, 1 worker 2.96 s, 8 workers 3.58 s on 2 cores).",
             "Tiny items travel in automatically sized batches (about 1.5 µs per item, bench `process`), so the batch size can stay automatic; a worker starts in roughly 0.1-0.3 s, so call WarmUpAsync() ahead of latency-sensitive work.",
         };
         return new(StrategyKind.Process, max, null, reasons);
@@ -113,15 +119,15 @@ public static partial class DecisionGuide
         var cpu = Recommend(profile with { Kind = WorkloadKind.CpuBound, BlockingApi = false });
         var ioAlone = Recommend(profile with { Kind = WorkloadKind.IoBound, RequiresIsolation = false });
 
-        // The I/O stage only has to keep the CPU stage fed. More in flight than that competes with the CPU stage for
-        // the cores (every response is parsed and copied) and holds more buffers (bench `guide`: download + resize of
-        // 40 images, 16 downloads in flight 0.353 s, 40 in flight 0.478 s).
+        // The I/O stage only has to keep the CPU stage fed: fewer starves it, more gains nothing and holds more buffers
+        // (bench `guide`: download + resize of 40 images on 2 cores, 8, 16 and 40 downloads in flight 0.448-0.452 s,
+        // 4 in flight 0.581 s).
         var feed = Math.Min(ioAlone.MaxConcurrency, MixedIoPerCpuWorker * cpu.MaxConcurrency);
         var io = ioAlone with { MaxConcurrency = feed };
         var reasons = new List<string>
         {
             "A mixed workload runs best as a pipeline of stages, each on the strategy that fits it, with bounded buffers between them (Pipeline.RunAsync): the I/O stage keeps requests in flight while the CPU stage keeps the cores busy.",
-            $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once ({MixedIoPerCpuWorker} per CPU worker: enough to hide an I/O wait of several CPU items, few enough not to take the cores from the CPU stage). CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({cores} cores).",
+            $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once ({MixedIoPerCpuWorker} per CPU worker: enough to hide an I/O wait of several CPU items; more gains nothing and holds more buffers, bench `guide`). CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({cores} cores).",
         };
         return new StrategyRecommendation(cpu.Kind, cpu.MaxConcurrency, cpu.BatchSize, reasons) { Stages = [io, cpu] };
     }
