@@ -11,6 +11,71 @@ public sealed record PageSummary(int Id, string Title, int Links, int Words, int
 /// <summary>A small, allocation-light HTML scanner: enough for generated pages, not a general HTML parser.</summary>
 public static class PageParser
 {
+    private static ReadOnlySpan<byte> TitleOpen => "<title>"u8;
+
+    private static ReadOnlySpan<byte> TitleClose => "</title>"u8;
+
+    private static ReadOnlySpan<byte> Href => "href="u8;
+
+    /// <summary>
+    /// Extracts the title, counts links and words, straight from the response's UTF-8 bytes (no string of the page is
+    /// made: at 10,000 pages that is 240 MB of UTF-16 less to allocate). Tags and whitespace are ASCII, so a byte scan
+    /// finds the same words as <see cref="Parse(int, string)"/> on the decoded text (ASCII whitespace only).
+    /// </summary>
+    /// <param name="id">The page number.</param>
+    /// <param name="utf8">The page.</param>
+    /// <returns>What the page holds.</returns>
+    public static PageSummary Parse(int id, ReadOnlySpan<byte> utf8)
+    {
+        var title = string.Empty;
+        var start = utf8.IndexOf(TitleOpen);
+        if (start >= 0)
+        {
+            var rest = utf8[(start + TitleOpen.Length)..];
+            var end = rest.IndexOf(TitleClose);
+            if (end > 0)
+            {
+                title = System.Text.Encoding.UTF8.GetString(rest[..end]).Trim();
+            }
+        }
+
+        var links = 0;
+        for (var scan = utf8; scan.IndexOf(Href) is var at and >= 0; scan = scan[(at + Href.Length)..])
+        {
+            links++;
+        }
+
+        var words = 0;
+        var inTag = false;
+        var inWord = false;
+        foreach (var b in utf8)
+        {
+            if (b == (byte)'<')
+            {
+                inTag = true;
+                inWord = false;
+            }
+            else if (b == (byte)'>')
+            {
+                inTag = false;
+            }
+            else if (!inTag)
+            {
+                if (b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\f' or (byte)'\v')
+                {
+                    inWord = false;
+                }
+                else if (!inWord)
+                {
+                    inWord = true;
+                    words++;
+                }
+            }
+        }
+
+        return new PageSummary(id, title, links, words, utf8.Length);
+    }
+
     /// <summary>Extracts the title, counts links and words.</summary>
     /// <param name="id">The page number.</param>
     /// <param name="html">The page.</param>

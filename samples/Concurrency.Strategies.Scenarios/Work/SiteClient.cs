@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Http;
 
@@ -36,8 +37,22 @@ public sealed class SiteClient(HttpClient http)
     /// <param name="id">The page number.</param>
     /// <param name="cancellationToken">Cancels the request (the blocking call returns early).</param>
     /// <returns>What the page holds.</returns>
-    public PageSummary Scrape(int id, CancellationToken cancellationToken = default) =>
-        PageParser.Parse(id, System.Text.Encoding.UTF8.GetString(GetBytes(PagePath(id), cancellationToken)));
+    public PageSummary Scrape(int id, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, PagePath(id));
+        using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        ThrowUnlessSuccess(response, request.RequestUri!);
+        using var body = response.Content.ReadAsStream(cancellationToken);
+        var (buffer, length) = ReadPooled(body, response.Content.Headers.ContentLength);
+        try
+        {
+            return PageParser.Parse(id, buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>Fetches page <paramref name="id"/> and scrapes it.</summary>
     /// <param name="id">The page number.</param>
@@ -45,9 +60,19 @@ public sealed class SiteClient(HttpClient http)
     /// <returns>What the page holds.</returns>
     public async ValueTask<PageSummary> ScrapeAsync(int id, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(PagePath(id), HttpCompletionOption.ResponseContentRead, cancellationToken);
+        // Headers first, then the body straight into a pooled buffer, parsed as UTF-8: no per-page byte[] or string.
+        using var response = await http.GetAsync(PagePath(id), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
-        return PageParser.Parse(id, await response.Content.ReadAsStringAsync(cancellationToken));
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var (buffer, length) = await ReadPooledAsync(body, response.Content.Headers.ContentLength, cancellationToken);
+        try
+        {
+            return PageParser.Parse(id, buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The relative address of image <paramref name="id"/>.</summary>
@@ -59,6 +84,94 @@ public sealed class SiteClient(HttpClient http)
     /// <param name="id">The page number.</param>
     /// <returns>The path.</returns>
     public static Uri PagePath(int id) => new($"pages/{id}", UriKind.Relative);
+
+    private static void ThrowUnlessSuccess(HttpResponseMessage response, Uri path)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode} {response.StatusCode}.", null, response.StatusCode);
+        }
+    }
+
+    // A body read into a rented buffer (the caller returns it): exactly Content-Length bytes, or growing when there is none.
+    private static async ValueTask<(byte[] Buffer, int Length)> ReadPooledAsync(Stream body, long? contentLength, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(contentLength is { } known ? (int)known : 16 * 1024);
+        var length = 0;
+        try
+        {
+            while (contentLength is not { } expected || length < expected)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return CheckLength(buffer, length, contentLength);
+    }
+
+    private static (byte[] Buffer, int Length) ReadPooled(Stream body, long? contentLength)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(contentLength is { } known ? (int)known : 16 * 1024);
+        var length = 0;
+        try
+        {
+            while (contentLength is not { } expected || length < expected)
+            {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = body.Read(buffer.AsSpan(length));
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+
+        return CheckLength(buffer, length, contentLength);
+    }
+
+    private static (byte[] Buffer, int Length) CheckLength(byte[] buffer, int length, long? contentLength)
+    {
+        if (contentLength is { } expected && length != expected)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw new HttpRequestException($"The response body ended after {length} of its {expected} bytes.");
+        }
+
+        return (buffer, length);
+    }
 
     private byte[] GetBytes(Uri path, CancellationToken cancellationToken)
     {
