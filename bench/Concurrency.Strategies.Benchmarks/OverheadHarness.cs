@@ -68,7 +68,7 @@ internal static class OverheadHarness
     }
 
     /// <summary>Finds a loop length that takes about 50 ns per item, serially, on this machine.</summary>
-    private static int CalibrateFiftyNanoseconds()
+    internal static int CalibrateFiftyNanoseconds()
     {
         var spins = 8;
         while (true)
@@ -91,7 +91,7 @@ internal static class OverheadHarness
         }
     }
 
-    private static int Work(int x, int spins)
+    internal static int Work(int x, int spins)
     {
         var h = x;
         for (var i = 0; i < spins; i++)

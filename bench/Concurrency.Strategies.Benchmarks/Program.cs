@@ -22,6 +22,15 @@ switch (mode)
         return await ProcessHarness.RunAsync(
             rounds: args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5,
             cpuRounds: args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    case "micro":
+        // BenchmarkDotNet, in process: dotnet run ... -- micro [--filter *Thread*] (every BenchmarkDotNet argument works).
+        var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]).ToList();
+        if (Directory.Exists("docs") && summaries.Count > 0)
+        {
+            Concurrency.Strategies.Benchmarks.Micro.MicroReport.Write("docs/benchmarks.md", summaries, args[1..]);
+        }
+
+        break;
     case "guide":
         // The decision guide's evidence; writes its table into docs/decision-guide.md (run from the repository root).
         return await GuideMatrix.RunAsync(Directory.Exists("docs") ? "docs" : null);
@@ -29,7 +38,7 @@ switch (mode)
         // The process mode's floor for a cold start: a bare start of this app with the dotnet host, doing nothing.
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds], guide.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds], guide, micro [BenchmarkDotNet arguments].");
         return 2;
 }
 

@@ -14,20 +14,29 @@ namespace Concurrency.Strategies.Internal;
 /// </remarks>
 internal sealed class LaneOutbox<T>
 {
-    private const int InitialCapacity = 64;
+    /// <summary>The first ring of a lane among few: room for a chunk's outcomes without growing.</summary>
+    public const int FewLanesCapacity = 64;
+
+    /// <summary>
+    /// The first ring of a lane among many (async runs with thousands in flight): each lane holds an outcome or two at
+    /// a time, and 64 slots per lane cost ~3 KB per pending item (bench `micro`, PendingMemoryBenchmarks).
+    /// </summary>
+    public const int ManyLanesCapacity = 4;
     private readonly ConcurrentQueue<LaneOutbox<T>>? _ready;
     private Ring _producerRing;
     private Ring _consumerRing;
     private long _cachedHead;
     private int _queued;
 
+    /// <summary>Initializes a new instance of the <see cref="LaneOutbox{T}"/> class.</summary>
     /// <param name="ready">Where the outbox announces itself when it has something after being drained, so the
     /// consumer visits only outboxes with outcomes, however many lanes there are; <see langword="null"/> when the
     /// lanes are few and the consumer simply sweeps them all (cheaper per item).</param>
-    public LaneOutbox(ConcurrentQueue<LaneOutbox<T>>? ready)
+    /// <param name="capacity">The first ring's size, a power of two; it doubles when the consumer lags a full ring behind.</param>
+    public LaneOutbox(ConcurrentQueue<LaneOutbox<T>>? ready, int capacity = FewLanesCapacity)
     {
         _ready = ready;
-        _producerRing = _consumerRing = new Ring(InitialCapacity);
+        _producerRing = _consumerRing = new Ring(capacity);
     }
 
     /// <summary>Gets a racy hint that the consumer has something to take.</summary>

@@ -256,7 +256,9 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     /// <summary>Gives a lane an outbox the consumer can drain; few lanes are kept in a copy-on-write array to sweep.</summary>
     private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
     {
-        var outbox = new LaneOutbox<ItemOutcome<TIn, TOut>>(AnnounceOutboxes ? _readyOutboxes : null);
+        var outbox = AnnounceOutboxes
+            ? new LaneOutbox<ItemOutcome<TIn, TOut>>(_readyOutboxes, LaneOutbox<ItemOutcome<TIn, TOut>>.ManyLanesCapacity)
+            : new LaneOutbox<ItemOutcome<TIn, TOut>>(null);
         lock (_outboxes)
         {
             _outboxes.Add(outbox);
