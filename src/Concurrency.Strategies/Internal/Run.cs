@@ -256,8 +256,11 @@ internal sealed partial class Run<TIn, TOut> : IRunHandle
     /// <summary>Gives a lane an outbox the consumer can drain; few lanes are kept in a copy-on-write array to sweep.</summary>
     private LaneOutbox<ItemOutcome<TIn, TOut>> AddOutbox()
     {
+        // Async lanes among many hold an outcome or two each: a small first ring keeps a pending item cheap. Thread and
+        // process lanes deliver chunks, so they keep the larger ring.
+        var asyncLane = _settings.Process is null && _core.Threads is null;
         var outbox = AnnounceOutboxes
-            ? new LaneOutbox<ItemOutcome<TIn, TOut>>(_readyOutboxes, LaneOutbox<ItemOutcome<TIn, TOut>>.ManyLanesCapacity)
+            ? new LaneOutbox<ItemOutcome<TIn, TOut>>(_readyOutboxes, asyncLane ? LaneOutbox<ItemOutcome<TIn, TOut>>.ManyLanesCapacity : LaneOutbox<ItemOutcome<TIn, TOut>>.FewLanesCapacity)
             : new LaneOutbox<ItemOutcome<TIn, TOut>>(null);
         lock (_outboxes)
         {

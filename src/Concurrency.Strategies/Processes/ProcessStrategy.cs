@@ -101,6 +101,9 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         return _pool.WarmUpAsync(_options.WorkerCount, cancellationToken);
     }
 
+    /// <summary>Throws <see cref="NotSupportedException"/> when this app cannot start workers (calibration asks before it plans a pilot).</summary>
+    internal void EnsureLaunchable() => _pool.EnsureLaunchable();
+
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The work captures state or is an instance method; the message names what it captured and how to fix it.</exception>
     /// <exception cref="NotSupportedException">This app cannot start workers (single-file or self-contained); the message names <see cref="ProcessStrategyOptions.WorkerHost"/>.</exception>

@@ -16,7 +16,7 @@ public readonly record struct CalibrationCandidate(StrategyKind Kind, int MaxCon
 /// <param name="Completed">Items that finished (with a result or an error) within its time slice.</param>
 /// <param name="Failed">Of those, the items that failed.</param>
 /// <param name="Elapsed">How long it ran.</param>
-/// <param name="ItemsPerSecond">Finished items per second: over the whole run when the sample finished, else after the first result (start-up left out).</param>
+/// <param name="ItemsPerSecond">Items that succeeded per second: over the whole run when the sample finished, else after the first result (start-up left out).</param>
 /// <param name="P50">The median item duration.</param>
 /// <param name="P95">The 95th percentile item duration.</param>
 /// <param name="CpuUse">This process's CPU time over the wall time, per core (0..1); worker processes not included.</param>
@@ -32,7 +32,7 @@ public static partial class DecisionGuide
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start (the work must tolerate running them more than once).</param>
-    /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
+    /// <param name="work">The real work. Process candidates, given or default, are left out (the reasons say so) when it is not a static method or a lambda that captures nothing, or when this app cannot start worker processes.</param>
     /// <param name="candidates">
     /// What to try; <see langword="null"/> tries threads at one and eight per core, async at the sample size (up to 1,000), and processes at one per core.
     /// <see cref="CandidatesFor"/> gives candidates around the static recommendation for a profile.
@@ -46,7 +46,7 @@ public static partial class DecisionGuide
     /// <param name="cancellationToken">Cancels the pilot.</param>
     /// <returns>The fastest candidate as a recommendation; its reasons quote every candidate's items/s, p50/p95 and CPU use.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="sampleItems"/> or <paramref name="work"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">There are no sample items or no candidates, or the budget is not positive.</exception>
+    /// <exception cref="ArgumentException">There are no sample items or no candidates, the budget is not positive, or every candidate is a process candidate the work cannot run on.</exception>
     public static async Task<StrategyRecommendation> CalibrateAsync<TIn, TOut>(
         IReadOnlyList<TIn> sampleItems,
         Func<TIn, CancellationToken, ValueTask<TOut>> work,
@@ -67,10 +67,23 @@ public static partial class DecisionGuide
             throw new ArgumentOutOfRangeException(nameof(budget), total, $"The calibration budget must be positive and at most an hour; got {total}.");
         }
 
-        var given = (candidates ?? DefaultCandidates(sampleItems.Count, IsStatic(work))).ToList();
+        var processesWhyNot = ProcessesUnavailable(work);
+        var given = (candidates ?? DefaultCandidates(sampleItems.Count, processesWhyNot is null)).ToList();
         if (given.Count == 0)
         {
             throw new ArgumentException("Pass at least one candidate, or null for the defaults.", nameof(candidates));
+        }
+
+        // Process candidates this work cannot run on are left out before anything runs (a pilot that failed at its
+        // last candidate would have spent the budget for nothing), and the reasons say why.
+        var skipped = processesWhyNot is null ? [] : given.Where(c => c.Kind == StrategyKind.Process).ToList();
+        if (skipped.Count > 0)
+        {
+            given = given.Where(c => c.Kind != StrategyKind.Process).ToList();
+            if (given.Count == 0)
+            {
+                throw new ArgumentException($"Every candidate is a process candidate, and {processesWhyNot} Pass a static method or a lambda that captures nothing, or other candidates.", nameof(work));
+            }
         }
 
         foreach (var candidate in given)
@@ -105,8 +118,18 @@ public static partial class DecisionGuide
 
         // The first candidate within 5% of the fastest: a short pilot cannot tell such candidates apart, so the caller's
         // order (CandidatesFor puts the static recommendation first) breaks the tie.
-        var fastest = measurements.Max(m => m.ItemsPerSecond);
-        var best = measurements.First(m => m.ItemsPerSecond >= fastest * (1 - CalibrationTie));
+        // Failures first: a candidate that failed a clearly larger share of its items than the most reliable one is out,
+        // however fast (a server refusing that many requests, workers that crash, serialization that fails).
+        var measured = measurements.Where(m => m.Completed > 0).ToList();
+        var leastFailing = measured.Count == 0 ? 0 : measured.Min(m => (double)m.Failed / m.Completed);
+        var eligible = measured.Where(m => (double)m.Failed / m.Completed <= leastFailing + CalibrationTie).ToList();
+        if (eligible.Count == 0)
+        {
+            eligible = measurements;
+        }
+
+        var fastest = eligible.Max(m => m.ItemsPerSecond);
+        var best = eligible.First(m => m.ItemsPerSecond >= fastest * (1 - CalibrationTie));
         var reasons = new List<string>
         {
             best.Completed == 0
@@ -115,6 +138,17 @@ public static partial class DecisionGuide
                     ? $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} ran {Rate(best.ItemsPerSecond)} items/s, within {CalibrationTie:P0} of the fastest ({Rate(fastest)} items/s), and comes first among the candidates, so it is kept: a short pilot cannot tell them apart."
                     : $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
         };
+        var unreliable = measured.Except(eligible).ToList();
+        if (unreliable.Count > 0)
+        {
+            reasons.Add($"Left out for failing more of their items than the most reliable candidate ({leastFailing:P0}): {string.Join(", ", unreliable.Select(m => $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency} ({(double)m.Failed / m.Completed:P0})"))}.");
+        }
+
+        if (skipped.Count > 0)
+        {
+            reasons.Add($"Not tried: {string.Join(", ", skipped.Select(c => $"{c.Kind} x{c.MaxConcurrency}"))}, because {processesWhyNot}");
+        }
+
         reasons.AddRange(measurements.Select(m =>
             $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency}{(m.Candidate.MaxConcurrency > sampleItems.Count ? $" (run at {sampleItems.Count}, the sample size)" : string.Empty)}: {Rate(m.ItemsPerSecond)} items/s, {m.Completed} items in {Format(m.Elapsed)}{(m.Failed > 0 ? $" ({m.Failed} failed)" : string.Empty)}, "
             + $"p50 {Format(m.P50)}, p95 {Format(m.P95)}, CPU {m.CpuUse.ToString("P0", CultureInfo.InvariantCulture)} of {Environment.ProcessorCount} cores."));
@@ -128,7 +162,7 @@ public static partial class DecisionGuide
     /// <typeparam name="TIn">The item type.</typeparam>
     /// <typeparam name="TOut">The result type.</typeparam>
     /// <param name="sampleItems">Items representative of the workload; each candidate runs them from the start.</param>
-    /// <param name="work">The real work. Process candidates are tried only when it is a static method or a lambda that captures nothing.</param>
+    /// <param name="work">The real work. Process candidates, given or default, are left out (the reasons say so) when it is not a static method or a lambda that captures nothing, or when this app cannot start worker processes.</param>
     /// <param name="candidates">What to try; <see langword="null"/> for the defaults of the asynchronous overload; <see cref="CandidatesFor"/> gives candidates for a profile.</param>
     /// <param name="budget">The most the whole pilot may take; <see langword="null"/> for 5 seconds.</param>
     /// <param name="cancellationToken">Cancels the pilot.</param>
@@ -206,7 +240,7 @@ public static partial class DecisionGuide
             {
                 StrategyKind.Thread => 4 * MaxBlockingThreads,
                 StrategyKind.Async => 4 * MaxAsyncInFlight,
-                _ => 4 * cores,
+                _ => Math.Min(4 * cores, ProcessStrategyOptions.MaxWorkerCountLimit),
             };
             var candidate = new CalibrationCandidate(kind, Math.Clamp(concurrency, 1, Math.Min(limit, count)));
             if (!list.Contains(candidate))
@@ -231,17 +265,29 @@ public static partial class DecisionGuide
         }
     }
 
-    private static bool IsStatic(Delegate work)
+    /// <summary>Why worker processes cannot run <paramref name="work"/> here, or <see langword="null"/> when they can.</summary>
+    private static string? ProcessesUnavailable(Delegate work)
     {
         try
         {
             WorkIdentity.From(work);
-            return true;
         }
-        catch (ArgumentException)
+        catch (ArgumentException ex)
         {
-            return false;
+            return $"worker processes can run only a static method or a lambda that captures nothing ({ex.Message})";
         }
+
+        try
+        {
+            using var probe = new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = 1 });
+            probe.EnsureLaunchable();
+        }
+        catch (NotSupportedException ex)
+        {
+            return $"this app cannot start worker processes ({ex.Message})";
+        }
+
+        return null;
     }
 
     private static async Task<CalibrationMeasurement> MeasureAsync<TIn, TOut>(
@@ -288,11 +334,14 @@ public static partial class DecisionGuide
         // size would be. A pilot cut short by its slice is measured after its first result: the start-up (threads,
         // connections, worker processes) is paid once in the real run but would weigh a whole share of a short slice,
         // and a few hundred milliseconds of process start would decide the pick on its own.
+        // Only successes count: a candidate whose items fail fast (a server refusing that many requests, a worker
+        // that crashes) must not win on speed.
         var finished = durations.Count == items.Count;
+        var succeeded = durations.Count - failed;
         var steady = !finished && durations.Count >= 3 && elapsed - firstAt > TimeSpan.FromMilliseconds(1);
         var rate = steady
-            ? (durations.Count - 1) / (elapsed - firstAt).TotalSeconds
-            : durations.Count / Math.Max(elapsed.TotalSeconds, 1e-9);
+            ? Math.Max(succeeded - 1, 0) / (elapsed - firstAt).TotalSeconds
+            : succeeded / Math.Max(elapsed.TotalSeconds, 1e-9);
         self.Refresh();
         var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds / Math.Max(elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
         durations.Sort();

@@ -1,3 +1,5 @@
+using Concurrency.Strategies.Processes;
+
 namespace Concurrency.Strategies.Selection;
 
 /// <summary>
@@ -65,7 +67,7 @@ public static partial class DecisionGuide
         if (profile.TypicalItemDuration is { } duration && duration < TinyItem)
         {
             max = Cap(profile.TaskCount, TinyItemThreadsPerCore * cores);
-            reasons.Add($"Items of {Format(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5 µs per item through worker processes (bench `process`).");
+            reasons.Add($"Items of {Format(duration)} are tiny, so per-item cost decides: the thread strategy hands them over in automatically sized chunks at about 0.15 µs per item (bench `overhead`), against about 1.5-2.3 µs per item through worker processes (bench `process`, `micro`).");
             reasons.Add($"{max} threads ({TinyItemThreadsPerCore} per core), not {cores}: with tiny items a thread often waits for its results to be taken (and the caller's thread needs a core to take them), so spare threads keep the cores busy (bench `guide`: 200,000 items of ~1 µs, 8 threads 0.154 s, an inline loop 0.200 s, 2 threads 0.250 s).");
         }
 
@@ -102,14 +104,14 @@ public static partial class DecisionGuide
     private static StrategyRecommendation Isolated(WorkloadProfile profile, int cores)
     {
         var perCore = profile.Kind == WorkloadKind.IoBound ? 2 : 1;
-        var max = Cap(profile.TaskCount, cores * perCore);
+        var max = Cap(profile.TaskCount, Math.Min(cores * perCore, ProcessStrategyOptions.MaxWorkerCountLimit));
         var reasons = new List<string>
         {
             "The items need isolation, which only processes give: a worker that crashes (native code, FailFast, out of memory) fails only its own item and is replaced, ItemTimeout kills a runaway worker, and MaxItemsPerWorker or MaxWorkerMemoryBytes recycle workers that leak.",
             profile.Kind == WorkloadKind.IoBound
                 ? $"{max} workers ({perCore} per core): each waits on its own I/O, one item at a time; every worker process costs tens of MB, so keep this modest."
                 : $"{max} workers, one per core: a worker runs one item at a time (bench `guide`: 400 items of ~1 ms with 4 crashes, 2 workers 2.21 s, 4 workers 2.44 s, 1 worker 2.96 s, 8 workers 3.58 s on 2 cores).",
-            "Tiny items travel in automatically sized batches (about 1.5 µs per item, bench `process`), so the batch size can stay automatic; a worker starts in roughly 0.1-0.3 s, so call WarmUpAsync() ahead of latency-sensitive work.",
+            "Tiny items travel in automatically sized batches (about 1.5-2.3 µs per item, bench `process`, `micro`), so the batch size can stay automatic; a worker starts in roughly 0.1-0.3 s, so call WarmUpAsync() ahead of latency-sensitive work.",
         };
         return new(StrategyKind.Process, max, null, reasons);
     }

@@ -86,6 +86,62 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public async Task CalibrateAsync_WorkThatCapturesState_LeavesGivenProcessCandidatesOutAndSaysWhy()
+    {
+        var offset = 1;
+        var profile = new WorkloadProfile { Kind = WorkloadKind.CpuBound, TaskCount = 100 };
+
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            Enumerable.Range(0, 20).ToArray(), x => x + offset, DecisionGuide.CandidatesFor(profile), TimeSpan.FromSeconds(2));
+
+        recommendation.Kind.Should().NotBe(StrategyKind.Process);
+        recommendation.Reasons.Should().Contain(r => r.StartsWith("Not tried: Process x", StringComparison.Ordinal) && r.Contains("captures nothing"));
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_OnlyProcessCandidatesForWorkThatCapturesState_IsRefusedBeforeAnythingRuns()
+    {
+        var offset = 1;
+
+        var act = () => DecisionGuide.CalibrateAsync([1, 2], x => x + offset, [new(StrategyKind.Process, 2)], TimeSpan.FromSeconds(2));
+
+        (await act.Should().ThrowAsync<ArgumentException>()).WithMessage("*Every candidate is a process candidate*static method*");
+    }
+
+    [Fact]
+    public async Task CalibrateAsync_ACandidateWhoseItemsFailFast_DoesNotWin()
+    {
+        // An item fails fast when another item runs beside it (a server refusing concurrent requests) and succeeds after
+        // 5 ms when it runs alone: eight at once finish quickly, almost all failed.
+        var recommendation = await DecisionGuide.CalibrateAsync(
+            Enumerable.Range(0, 16).ToArray(),
+            static async (x, ct) =>
+            {
+                var crowded = Interlocked.Increment(ref FailFastInFlight) > 1;
+                try
+                {
+                    if (!crowded)
+                    {
+                        await Task.Delay(5, ct);
+                    }
+
+                    return crowded || Volatile.Read(ref FailFastInFlight) > 1 ? throw new InvalidOperationException("too many requests") : x;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref FailFastInFlight);
+                }
+            },
+            [new(StrategyKind.Async, 8), new(StrategyKind.Async, 1)],
+            TimeSpan.FromSeconds(3));
+
+        recommendation.MaxConcurrency.Should().Be(1, "only items that succeed count as throughput");
+        recommendation.Reasons.Should().Contain(r => r.StartsWith("Async x8", StringComparison.Ordinal) && r.Contains("failed"));
+    }
+
+    private static int FailFastInFlight;
+
+    [Fact]
     public async Task CalibrateAsync_NeverRunsLongerThanItsBudget()
     {
         var items = Enumerable.Range(0, 50).ToArray();
