@@ -8,6 +8,7 @@ public sealed class ReadmeTests
 {
     [Theory]
     [InlineData("ConsoleConsumer/Program.cs")]
+    [InlineData("ConsoleConsumer/appsettings.json")]
     [InlineData("XunitConsumer/WordCounter.cs")]
     [InlineData("XunitConsumer/WordCounterTests.cs")]
     public void The_readme_shows_this_file_verbatim(string file)
