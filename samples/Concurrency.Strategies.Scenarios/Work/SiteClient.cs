@@ -102,14 +102,7 @@ public sealed class SiteClient(HttpClient http)
         {
             while (contentLength is not { } expected || length < expected)
             {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
+                buffer = RoomFor(buffer, length);
                 var read = await body.ReadAsync(buffer.AsMemory(length), cancellationToken);
                 if (read == 0)
                 {
@@ -136,14 +129,7 @@ public sealed class SiteClient(HttpClient http)
         {
             while (contentLength is not { } expected || length < expected)
             {
-                if (length == buffer.Length)
-                {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
+                buffer = RoomFor(buffer, length);
                 var read = body.Read(buffer.AsSpan(length));
                 if (read == 0)
                 {
@@ -160,6 +146,20 @@ public sealed class SiteClient(HttpClient http)
         }
 
         return CheckLength(buffer, length, contentLength);
+    }
+
+    // A full rented buffer is swapped for one twice its size, holding the same bytes.
+    private static byte[] RoomFor(byte[] buffer, int length)
+    {
+        if (length < buffer.Length)
+        {
+            return buffer;
+        }
+
+        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, length).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
     }
 
     private static (byte[] Buffer, int Length) CheckLength(byte[] buffer, int length, long? contentLength)
@@ -179,10 +179,7 @@ public sealed class SiteClient(HttpClient http)
         // With a token, the resilience pipeline's attempt timeout and the run's cancellation still end it.
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         using var response = http.Send(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"GET {path} answered {(int)response.StatusCode} {response.StatusCode}.", null, response.StatusCode);
-        }
+        ThrowUnlessSuccess(response, path);
 
         using var body = response.Content.ReadAsStream(cancellationToken);
         using var copy = new MemoryStream(response.Content.Headers.ContentLength is { } length ? (int)length : 16 * 1024);
