@@ -118,18 +118,7 @@ public static partial class DecisionGuide
 
         // The first candidate within 5% of the fastest: a short pilot cannot tell such candidates apart, so the caller's
         // order (CandidatesFor puts the static recommendation first) breaks the tie.
-        // Failures first: a candidate that failed a clearly larger share of its items than the most reliable one is out,
-        // however fast (a server refusing that many requests, workers that crash, serialization that fails).
-        var measured = measurements.Where(m => m.Completed > 0).ToList();
-        var leastFailing = measured.Count == 0 ? 0 : measured.Min(m => (double)m.Failed / m.Completed);
-        var eligible = measured.Where(m => (double)m.Failed / m.Completed <= leastFailing + CalibrationTie).ToList();
-        if (eligible.Count == 0)
-        {
-            eligible = measurements;
-        }
-
-        var fastest = eligible.Max(m => m.ItemsPerSecond);
-        var best = eligible.First(m => m.ItemsPerSecond >= fastest * (1 - CalibrationTie));
+        var (best, fastest, leastFailing, unreliable) = Pick(measurements);
         var reasons = new List<string>
         {
             best.Completed == 0
@@ -138,7 +127,6 @@ public static partial class DecisionGuide
                     ? $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} ran {Rate(best.ItemsPerSecond)} items/s, within {CalibrationTie:P0} of the fastest ({Rate(fastest)} items/s), and comes first among the candidates, so it is kept: a short pilot cannot tell them apart."
                     : $"Measured on {sampleItems.Count} sample items within {Format(total)}: {best.Candidate.Kind} with MaxConcurrency {best.Candidate.MaxConcurrency} was fastest at {Rate(best.ItemsPerSecond)} items/s.",
         };
-        var unreliable = measured.Except(eligible).ToList();
         if (unreliable.Count > 0)
         {
             reasons.Add($"Left out for failing more of their items than the most reliable candidate ({leastFailing:P0}): {string.Join(", ", unreliable.Select(m => $"{m.Candidate.Kind} x{m.Candidate.MaxConcurrency} ({(double)m.Failed / m.Completed:P0})"))}.");
@@ -248,6 +236,27 @@ public static partial class DecisionGuide
                 list.Add(candidate);
             }
         }
+    }
+
+    /// <summary>
+    /// The pick among measured candidates. Failures first: a candidate that failed a clearly larger share of its items
+    /// than the most reliable one is out, however fast (a server refusing that many requests, workers that crash).
+    /// Then the first candidate within <see cref="CalibrationTie"/> of the fastest, since a short pilot cannot tell
+    /// such candidates apart and the caller's order (the static pick first) breaks the tie.
+    /// </summary>
+    internal static (CalibrationMeasurement Best, double Fastest, double LeastFailing, List<CalibrationMeasurement> Unreliable) Pick(List<CalibrationMeasurement> measurements)
+    {
+        var measured = measurements.Where(m => m.Completed > 0).ToList();
+        var leastFailing = measured.Count == 0 ? 0 : measured.Min(m => (double)m.Failed / m.Completed);
+        var eligible = measured.Where(m => (double)m.Failed / m.Completed <= leastFailing + CalibrationTie).ToList();
+        if (eligible.Count == 0)
+        {
+            eligible = measurements;
+        }
+
+        var fastest = eligible.Max(m => m.ItemsPerSecond);
+        var best = eligible.First(m => m.ItemsPerSecond >= fastest * (1 - CalibrationTie));
+        return (best, fastest, leastFailing, measured.Except(eligible).ToList());
     }
 
     /// <summary>Candidates whose pilot throughput is within this share of the fastest count as tied.</summary>

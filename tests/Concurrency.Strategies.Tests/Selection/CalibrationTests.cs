@@ -65,17 +65,36 @@ public sealed class CalibrationTests
     }
 
     [Fact]
-    public async Task CalibrateAsync_CandidatesWithinFivePercent_KeepTheFirst()
+    public void Pick_CandidatesWithinFivePercent_KeepsTheFirst_AndAClearlyFasterOneWins()
     {
-        // Two candidates that run the same way (4 items, all at once either way): whatever the noise, the first is kept.
-        var recommendation = await DecisionGuide.CalibrateAsync(
-            [1, 2, 3, 4],
-            static async (x, ct) => { await Task.Delay(150, ct); return x; },
-            [new(StrategyKind.Async, 4), new(StrategyKind.Thread, 4)],
-            TimeSpan.FromSeconds(2));
+        var tie = DecisionGuide.Pick([Measured(StrategyKind.Async, 4, rate: 100), Measured(StrategyKind.Thread, 4, rate: 104)]);
+        var clear = DecisionGuide.Pick([Measured(StrategyKind.Async, 4, rate: 100), Measured(StrategyKind.Thread, 4, rate: 106)]);
 
-        recommendation.Kind.Should().Be(StrategyKind.Async, "a tie within 5% keeps the caller's first candidate unless the second is clearly faster");
+        tie.Best.Candidate.Kind.Should().Be(StrategyKind.Async, "within 5% of the fastest, the caller's first candidate is kept");
+        clear.Best.Candidate.Kind.Should().Be(StrategyKind.Thread, "6% faster is more than a pilot's noise");
     }
+
+    [Fact]
+    public void Pick_ACandidateFailingAClearlyLargerShare_IsLeftOutHoweverFast()
+    {
+        var pick = DecisionGuide.Pick([Measured(StrategyKind.Async, 8, rate: 1_000, completed: 100, failed: 40), Measured(StrategyKind.Async, 1, rate: 50, completed: 100, failed: 1)]);
+
+        pick.Best.Candidate.MaxConcurrency.Should().Be(1);
+        pick.LeastFailing.Should().BeApproximately(0.01, 1e-9);
+        pick.Unreliable.Should().ContainSingle().Which.Candidate.MaxConcurrency.Should().Be(8);
+    }
+
+    [Fact]
+    public void Pick_NothingMeasured_KeepsTheFirstCandidate()
+    {
+        var pick = DecisionGuide.Pick([Measured(StrategyKind.Thread, 2, rate: 0, completed: 0), Measured(StrategyKind.Async, 2, rate: 0, completed: 0)]);
+
+        pick.Best.Candidate.Kind.Should().Be(StrategyKind.Thread);
+        pick.Unreliable.Should().BeEmpty();
+    }
+
+    private static CalibrationMeasurement Measured(StrategyKind kind, int concurrency, double rate, int completed = 10, int failed = 0) =>
+        new(new CalibrationCandidate(kind, concurrency), completed, failed, TimeSpan.FromSeconds(1), rate, TimeSpan.Zero, TimeSpan.Zero, 0);
 
     [Fact]
     public async Task CalibrateAsync_BadCandidate_SaysWhatIsWrong()
