@@ -3,11 +3,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Concurrency.Strategies.Async;
-using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.Scenarios.Server;
 using Concurrency.Strategies.Scenarios.Work;
 using Concurrency.Strategies.Selection;
-using Concurrency.Strategies.Threading;
 
 namespace Concurrency.Strategies.Benchmarks;
 
@@ -513,12 +511,8 @@ internal static class GuideMatrix
                     return (Config.Of(pick.Kind, pick.MaxConcurrency), pick.Reasons);
                 });
 
-        public static IExecutionStrategy Create(StrategyKind kind, int concurrency) => kind switch
-        {
-            StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = concurrency }),
-            StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = concurrency }),
-            _ => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = concurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
-        };
+        // The same strategies, built the same way, as calibration's pilots.
+        public static IExecutionStrategy Create(StrategyKind kind, int concurrency) => DecisionGuide.CreateStrategy(kind, concurrency);
 
         /// <summary>Runs the sync form where there is one (a blocking API), else the async form; returns the items that succeeded.</summary>
         public static async Task<RunCount> RunOn<TIn, TOut>(

@@ -67,8 +67,10 @@ public static partial class DecisionGuide
             throw new ArgumentOutOfRangeException(nameof(budget), total, $"The calibration budget must be positive and at most an hour; got {total}.");
         }
 
-        var processesWhyNot = ProcessesUnavailable(work);
-        var given = (candidates ?? DefaultCandidates(sampleItems.Count, processesWhyNot is null)).ToList();
+        // Whether worker processes can run the work is asked only when a process candidate is given or defaults are wanted.
+        var given = candidates?.ToList();
+        var processesWhyNot = given is null || given.Any(c => c.Kind == StrategyKind.Process) ? ProcessesUnavailable(work) : null;
+        given ??= DefaultCandidates(sampleItems.Count, processesWhyNot is null).ToList();
         if (given.Count == 0)
         {
             throw new ArgumentException("Pass at least one candidate, or null for the defaults.", nameof(candidates));
@@ -299,18 +301,21 @@ public static partial class DecisionGuide
         return null;
     }
 
+    /// <summary>A fresh strategy of <paramref name="kind"/> at <paramref name="concurrency"/>, as a pilot (and the guide matrix) runs it.</summary>
+    internal static IExecutionStrategy CreateStrategy(StrategyKind kind, int concurrency) => kind switch
+    {
+        StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = concurrency }),
+        StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = concurrency }),
+        StrategyKind.Process => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = concurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown strategy kind."),
+    };
+
     private static async Task<CalibrationMeasurement> MeasureAsync<TIn, TOut>(
         CalibrationCandidate candidate, IReadOnlyList<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work, TimeSpan slice, CancellationToken cancellationToken)
     {
         // Never more threads, in-flight operations or worker processes than there are sample items.
         var concurrency = Math.Min(candidate.MaxConcurrency, items.Count);
-        await using IExecutionStrategy strategy = candidate.Kind switch
-        {
-            StrategyKind.Thread => new ThreadStrategy(new ThreadStrategyOptions { MaxConcurrency = concurrency }),
-            StrategyKind.Async => new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = concurrency }),
-            StrategyKind.Process => new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = concurrency, ShutdownGracePeriod = TimeSpan.FromSeconds(1) }),
-            _ => throw new ArgumentOutOfRangeException(nameof(candidate), candidate.Kind, "Unknown strategy kind."),
-        };
+        await using var strategy = CreateStrategy(candidate.Kind, concurrency);
         using var sliceEnd = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         sliceEnd.CancelAfter(slice);
         var durations = new List<TimeSpan>(items.Count);
