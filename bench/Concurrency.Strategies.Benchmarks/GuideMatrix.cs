@@ -302,7 +302,7 @@ internal static class GuideMatrix
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    private static int PrimeLimitFor(TimeSpan target)
+    internal static int PrimeLimitFor(TimeSpan target)
     {
         var limit = 64;
         for (var i = 0; i < 3; i++)

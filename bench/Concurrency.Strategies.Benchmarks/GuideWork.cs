@@ -26,6 +26,9 @@ internal static class GuideWork
         return new SiteClient(http);
     });
 
+    /// <summary>Gets this process's client for the local server (the scenario runner's work uses it too).</summary>
+    public static SiteClient SharedClient => Client.Value;
+
     /// <summary>Fetches and scrapes a page with the blocking client.</summary>
     public static int ScrapeBlocking(int id) => Client.Value.Scrape(id).Words;
 

@@ -5,6 +5,8 @@ using Concurrency.Strategies.Benchmarks;
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- threads
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- process [rounds] [cpu-rounds]
 //     (ProcessStrategy next to Python's ProcessPoolExecutor, which it runs with python3 bench/python/process_pool_overhead.py)
+//   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- scenarios [--quick]
+//     (the demo's scenarios, CPU scaling, overhead and memory on every strategy and on Python's approaches, with plots)
 //   dotnet run --project bench/Concurrency.Strategies.Benchmarks -c Release -- guide
 //     (the decision guide's matrix: every workload on every strategy, the guide's picks and their regret, into docs/)
 var mode = args.Length > 0 ? args[0] : "overhead";
@@ -34,11 +36,20 @@ switch (mode)
     case "guide":
         // The decision guide's evidence; writes its table into docs/decision-guide.md (run from the repository root).
         return await GuideMatrix.RunAsync(Directory.Exists("docs") ? "docs" : null);
+    case "scenarios":
+        // The scenarios, CPU scaling, overhead and memory, every strategy beside Python's approaches; writes docs/benchmarks.md and docs/images.
+        //   dotnet run ... -- scenarios [--quick] [--no-python] [--only download,scrape,...] [--rounds N]
+        return await Concurrency.Strategies.Benchmarks.Scenarios.ScenarioBench.RunAsync(args[1..]);
+    case "profile":
+        // A missed target's case, looped for a profiler: dotnet ... -- profile thread-tiny|async-yield|process-auto|process-roundtrip [seconds]
+        return await ProfileTargets.RunAsync(
+            args.Length > 1 ? args[1] : string.Empty,
+            TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10));
     case "noop":
         // The process mode's floor for a cold start: a bare start of this app with the dotnet host, doing nothing.
         break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, process [rounds] [cpu-rounds], guide, micro [BenchmarkDotNet arguments].");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: overhead [items] [rounds], threads, scenarios [--quick], process [rounds] [cpu-rounds], guide, micro [BenchmarkDotNet arguments].");
         return 2;
 }
 
