@@ -27,6 +27,43 @@ if (args is ["garbage-worker", ..])
     return 0;
 }
 
+// fuzz-worker <marker> <seed> --pipe <name>: the protocol fuzz test's broken worker. The first one started with a
+// given marker file (it creates the file) says a valid hello, reads the Start and the first Batch, then answers with
+// a seeded garbage frame sequence and exits or waits; every later one is a real worker, so the pool can replace it.
+if (args is ["fuzz-worker", var marker, var seedText, ..])
+{
+    if (File.Exists(marker))
+    {
+        return await ProcessWorker.RunAsync(args);
+    }
+
+    File.WriteAllText(marker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    var random = new Random(int.Parse(seedText, System.Globalization.CultureInfo.InvariantCulture));
+    var name = args[Array.IndexOf(args, "--pipe") + 1];
+    using var pipe = new System.IO.Pipes.NamedPipeClientStream(".", name, System.IO.Pipes.PipeDirection.InOut, System.IO.Pipes.PipeOptions.CurrentUserOnly);
+    pipe.Connect(30_000);
+    var hello = System.Text.Encoding.UTF8.GetBytes("{\"ProcessId\":" + Environment.ProcessId + ",\"Runtime\":\"fuzz\"}");
+    pipe.Write(BitConverter.GetBytes(hello.Length));
+    pipe.WriteByte(1);
+    pipe.Write(hello);
+    var header = new byte[5];
+    for (var frame = 0; frame < 2; frame++)
+    {
+        pipe.ReadExactly(header);
+        var payload = new byte[BitConverter.ToInt32(header)];
+        pipe.ReadExactly(payload);
+    }
+
+    pipe.Write(FuzzFrames.Garbage(random));
+    pipe.Flush();
+    if (random.Next(2) == 0)
+    {
+        Thread.Sleep(30_000); // leave the pipe open: the parent must notice the garbage, not the exit
+    }
+
+    return 0;
+}
+
 // A worker started through ProcessStrategyOptions.WorkerHost: this app is its own worker host.
 if (ProcessWorker.IsWorkerCommandLine(args))
 {
@@ -54,5 +91,13 @@ if (args is ["pool-owner", var countText])
     return 0;
 }
 
-Console.Error.WriteLine("Usage: Concurrency.Strategies.TestWorkloads pool-owner <workers>");
+// stream <thread|async|process> <items> <worker memory limit>: runs a lazy stream of items through a strategy in this
+// fresh process and prints one JSON line with the count, the checksum and this process's peak RSS (VmHWM), so the
+// constant-memory test measures the parent alone, not a test host that ran other tests first.
+if (args is ["stream", var kindText, var itemsText, var limitText])
+{
+    return await StreamCommand.RunAsync(kindText, long.Parse(itemsText, System.Globalization.CultureInfo.InvariantCulture), long.Parse(limitText, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+Console.Error.WriteLine("Usage: Concurrency.Strategies.TestWorkloads pool-owner <workers> | stream <kind> <items> <worker limit>");
 return 2;

@@ -82,6 +82,18 @@ public static class Workloads
 
     public static int ProcessId(int x) => Environment.ProcessId;
 
+    /// <summary>Spins for about <paramref name="item"/>'s microseconds (its low 8 bits, so 0..255 µs), then returns item * 2: work long enough that a kill lands inside a batch.</summary>
+    public static long SpinThenDouble(long item)
+    {
+        var until = Stopwatch.GetTimestamp() + ((item & 0xff) * Stopwatch.Frequency / 1_000_000);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(20);
+        }
+
+        return item * 2;
+    }
+
     public static int Length(string text) => text.Length;
 
     public static string Repeat(int length) => new('y', length);

@@ -451,8 +451,12 @@ internal sealed partial class Run<TIn, TOut>
     /// <summary>
     /// The lane's worker died. Its answered items are delivered already. The batch it was running: a single
     /// unanswered item is the culprit and fails with <see cref="WorkerCrashedException"/>; several are suspects and
-    /// run again one by one, so only the culprit fails. Batches it had not started are sent again as they are.
+    /// run again in up to <see cref="SuspectGroups"/> smaller batches (split again if one crashes again), so only the
+    /// culprit fails. Batches it had not started are sent again as they are.
     /// </summary>
+    /// <summary>Into how many groups the unanswered items of a crashed batch are split to run again (single items below that).</summary>
+    private const int SuspectGroups = 8;
+
     private void OnBatchWorkerDied(ProcessLane lane, WorkerDiedException died)
     {
         lane.Run.Pool.Discard(lane.Worker!);
@@ -468,20 +472,26 @@ internal sealed partial class Run<TIn, TOut>
         var requeue = new Queue<SentBatch<TIn>>();
         var head = lane.Pending.Dequeue();
         var suspects = head.Count - head.Reported;
-        for (var p = head.Reported; p < head.Count; p++)
+        if (suspects == 1)
         {
-            if (suspects == 1)
+            // The only unanswered item was running: it is the culprit.
+            var p = head.Reported;
+            var crashes = ++head.Crashes[p];
+            DeliverLaneOutcome(lane, new ItemOutcome<TIn, TOut>(
+                head.Indices[p], head.Items[p], default, new WorkerCrashedException(died.Exit, crashes, crashes >= quarantineAt), TimeSpan.Zero, 1));
+        }
+        else
+        {
+            // Several were unanswered and one of them (or none: a worker killed from outside) crashed the worker. They
+            // run again in smaller groups, and the group that crashes again is split again, down to single items: the
+            // culprit fails by itself, the others are never charged, and a worker killed from outside costs a few
+            // batches instead of a round trip per item.
+            var groups = Math.Min(suspects, SuspectGroups);
+            for (var g = 0; g < groups; g++)
             {
-                // The only unanswered item was running: it is the culprit.
-                var crashes = ++head.Crashes[p];
-                DeliverLaneOutcome(lane, new ItemOutcome<TIn, TOut>(
-                    head.Indices[p], head.Items[p], default, new WorkerCrashedException(died.Exit, crashes, crashes >= quarantineAt), TimeSpan.Zero, 1));
-            }
-            else
-            {
-                // Several were unanswered and one of them (or none) crashed the worker: each runs again alone, so the
-                // culprit fails by itself and the others are not charged.
-                requeue.Enqueue(Serialize(lane, [head.Items[p]], [head.Indices[p]], [head.Crashes[p]])!);
+                var from = head.Reported + (int)((long)suspects * g / groups);
+                var to = head.Reported + (int)((long)suspects * (g + 1) / groups);
+                requeue.Enqueue(Serialize(lane, head.Items[from..to], head.Indices[from..to], head.Crashes[from..to])!);
             }
         }
 

@@ -43,7 +43,7 @@ internal sealed class WorkerProcess
         ProcessId = process.Id;
         _pipe = pipe;
         _writer = new FrameWriter(pipe, maxFrameBytes);
-        _reader = new FrameReader(pipe, maxFrameBytes);
+        _reader = new FrameReader(pipe, maxFrameBytes, FrameFormat.WorkerStallTimeout);
         _logger = logger;
     }
 

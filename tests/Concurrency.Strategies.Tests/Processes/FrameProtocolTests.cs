@@ -151,4 +151,37 @@ public sealed class FrameProtocolTests
         await writes;
         seen.Should().BeEquivalentTo(Enumerable.Range(0, 50));
     }
+
+    [Fact]
+    public async Task ReadAsync_PeerStopsInsideAFrame_ThrowsInvalidDataAfterTheStallTimeout()
+    {
+        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        var reader = new FrameReader(client, stallTimeout: TimeSpan.FromMilliseconds(200));
+
+        // A header that promises 100 bytes, 10 of them, then silence with the pipe still open (a stuck peer).
+        await server.WriteAsync(Header(100, (byte)FrameType.Results));
+        await server.WriteAsync(Bytes(10, 0));
+        await server.FlushAsync();
+        var act = async () => await reader.ReadAsync().AsTask().WaitAsync(HangGuard);
+
+        (await act.Should().ThrowExactlyAsync<InvalidDataException>()).WithMessage("*stopped in the middle of a frame*0.2 s*");
+    }
+
+    [Fact]
+    public async Task ReadAsync_IdlePeer_IsNotTimedOutBeforeItsFrameBegins()
+    {
+        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        var reader = new FrameReader(client, stallTimeout: TimeSpan.FromMilliseconds(50));
+
+        var read = reader.ReadAsync().AsTask();
+        await Task.Delay(300); // six stall timeouts of silence before the frame starts: an idle worker, not a stuck one
+        read.IsCompleted.Should().BeFalse();
+        await server.WriteAsync((byte[])[.. Header(3, (byte)FrameType.Results), .. Bytes(3, 5)]);
+        await server.FlushAsync();
+
+        var frame = await read.WaitAsync(HangGuard);
+        frame!.Value.Payload.ToArray().Should().Equal(Bytes(3, 5));
+    }
 }

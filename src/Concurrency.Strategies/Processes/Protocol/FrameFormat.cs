@@ -12,5 +12,11 @@ internal static class FrameFormat
     /// <summary>The default largest payload: 64 MiB, far above any sane batch, far below a runaway allocation.</summary>
     public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// How long the parent waits for the rest of a frame its worker has started: a worker writes a frame in one go, so
+    /// a frame that stops half-way for this long comes from a broken or stuck worker, which is then killed and replaced.
+    /// </summary>
+    public static readonly TimeSpan WorkerStallTimeout = TimeSpan.FromSeconds(5);
+
     public static bool IsKnown(FrameType type) => type is >= FrameType.Hello and <= FrameType.Cancel;
 }

@@ -11,24 +11,55 @@ internal sealed class FrameReader
 {
     private readonly Stream _stream;
     private readonly int _maxPayloadBytes;
+    private readonly TimeSpan? _stallTimeout;
     private readonly byte[] _header = new byte[FrameFormat.HeaderSize];
     private byte[] _payload = new byte[4096];
 
-    public FrameReader(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes)
+    /// <param name="stream">The pipe.</param>
+    /// <param name="maxPayloadBytes">The largest payload accepted.</param>
+    /// <param name="stallTimeout">
+    /// How long the rest of a frame may take once its first byte has arrived, or <see langword="null"/> to wait as long
+    /// as it takes. Waiting for a frame to begin is never limited (an idle peer is silent).
+    /// </param>
+    public FrameReader(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes, TimeSpan? stallTimeout = null)
     {
         _stream = stream;
         _maxPayloadBytes = maxPayloadBytes;
+        _stallTimeout = stallTimeout;
     }
 
     /// <exception cref="EndOfStreamException">The stream ended inside a frame.</exception>
-    /// <exception cref="InvalidDataException">The header claims a negative or too large length, or an unknown type.</exception>
+    /// <exception cref="InvalidDataException">The header claims a negative or too large length, or an unknown type, or the frame stalled.</exception>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken = default)
     {
-        var headerRead = await ReadFullyAsync(_header, cancellationToken).ConfigureAwait(false);
+        // The first bytes may take as long as the peer likes; the rest of the frame must follow within the stall timeout.
+        var headerRead = await _stream.ReadAsync(_header, cancellationToken).ConfigureAwait(false);
         if (headerRead == 0)
         {
             return null;
         }
+
+        if (_stallTimeout is not { } limit)
+        {
+            return await ReadRestAsync(headerRead, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stall.CancelAfter(limit);
+        try
+        {
+            return await ReadRestAsync(headerRead, stall.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InvalidDataException(
+                $"The peer stopped in the middle of a frame and sent nothing more for {limit.TotalSeconds:0.#} s: it is stuck or broken (a peer writes each frame in one go).");
+        }
+    }
+
+    private async ValueTask<Frame?> ReadRestAsync(int headerRead, CancellationToken cancellationToken)
+    {
+        headerRead += await ReadFullyAsync(_header.AsMemory(headerRead), cancellationToken).ConfigureAwait(false);
 
         if (headerRead < FrameFormat.HeaderSize)
         {
