@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Concurrency.Strategies.ReliabilityTests.Support;
+using Concurrency.Strategies.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Concurrency.Strategies.ReliabilityTests;
@@ -22,26 +23,9 @@ public sealed class MemoryTests(ITestOutputHelper output)
     public async Task LazyStream_ThroughEachStrategy_ParentPeakRssStaysUnder200MB(string kind)
     {
         long items = Reliability.Size(1_000_000, 10_000_000);
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var testApp = typeof(MemoryTests).Assembly.GetName().Name;
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-            "stream", kind, items.ToString(System.Globalization.CultureInfo.InvariantCulture), WorkerLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var parent = Process.Start(start)!;
+        using var parent = TestWorkloadsApp.Start(
+            typeof(MemoryTests).Assembly,
+            "stream", kind, items.ToString(System.Globalization.CultureInfo.InvariantCulture), WorkerLimit.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var stdout = parent.StandardOutput.ReadToEndAsync();
         var stderr = parent.StandardError.ReadToEndAsync();
         try
@@ -76,7 +60,4 @@ public sealed class MemoryTests(ITestOutputHelper output)
             workerPeak.Should().BeLessThan(WorkerLimit, "a worker above MaxWorkerMemoryBytes is replaced after its batch");
         }
     }
-
-    private static string DotnetHost() =>
-        Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet");
 }

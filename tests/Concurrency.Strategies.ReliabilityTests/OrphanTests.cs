@@ -147,27 +147,6 @@ public sealed class OrphanTests(ITestOutputHelper output)
         ended.Should().BeTrue();
     }
 
-    private static Process StartPoolOwner(int workers)
-    {
-        var testApp = typeof(OrphanTests).Assembly.GetName().Name;
-        var start = new ProcessStartInfo(Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-            "pool-owner", workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start)!;
-    }
+    private static Process StartPoolOwner(int workers) =>
+        TestWorkloadsApp.Start(typeof(OrphanTests).Assembly, "pool-owner", workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

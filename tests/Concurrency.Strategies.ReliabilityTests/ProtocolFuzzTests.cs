@@ -195,24 +195,5 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
         return [.. stream.ToArray(), .. FuzzFrames.Garbage(random)];
     }
 
-    private static WorkerHostCommand TestWorkloadsHost(params string[] mode)
-    {
-        var testApp = typeof(ProtocolFuzzTests).Assembly.GetName().Name;
-        var host = new WorkerHostCommand
-        {
-            FileName = Path.Combine(Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")), "dotnet"),
-        };
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-        }.Concat(mode))
-        {
-            host.Arguments.Add(argument);
-        }
-
-        return host;
-    }
+    private static WorkerHostCommand TestWorkloadsHost(params string[] mode) => TestWorkloadsApp.WorkerHost(typeof(ProtocolFuzzTests).Assembly, mode);
 }

@@ -6,21 +6,7 @@ using Concurrency.Strategies.TestWorkloads;
 // Batch frames, then answers with a Results header that claims 2 GB, and waits.
 if (args is ["garbage-worker", ..])
 {
-    var name = args[Array.IndexOf(args, "--pipe") + 1];
-    using var pipe = new System.IO.Pipes.NamedPipeClientStream(".", name, System.IO.Pipes.PipeDirection.InOut, System.IO.Pipes.PipeOptions.CurrentUserOnly);
-    pipe.Connect(30_000);
-    var hello = System.Text.Encoding.UTF8.GetBytes("{\"ProcessId\":1,\"Runtime\":\"garbage\"}");
-    pipe.Write(BitConverter.GetBytes(hello.Length));
-    pipe.WriteByte(1);
-    pipe.Write(hello);
-    var header = new byte[5];
-    for (var frame = 0; frame < 2; frame++)
-    {
-        pipe.ReadExactly(header);
-        var payload = new byte[BitConverter.ToInt32(header)];
-        pipe.ReadExactly(payload);
-    }
-
+    using var pipe = FakeWorker.Connect(args, "garbage");
     pipe.Write([0xff, 0xff, 0xff, 0x7f, 4]);
     pipe.Flush();
     Thread.Sleep(30_000);
@@ -39,21 +25,7 @@ if (args is ["fuzz-worker", var marker, var seedText, ..])
 
     File.WriteAllText(marker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     var random = new Random(int.Parse(seedText, System.Globalization.CultureInfo.InvariantCulture));
-    var name = args[Array.IndexOf(args, "--pipe") + 1];
-    using var pipe = new System.IO.Pipes.NamedPipeClientStream(".", name, System.IO.Pipes.PipeDirection.InOut, System.IO.Pipes.PipeOptions.CurrentUserOnly);
-    pipe.Connect(30_000);
-    var hello = System.Text.Encoding.UTF8.GetBytes("{\"ProcessId\":" + Environment.ProcessId + ",\"Runtime\":\"fuzz\"}");
-    pipe.Write(BitConverter.GetBytes(hello.Length));
-    pipe.WriteByte(1);
-    pipe.Write(hello);
-    var header = new byte[5];
-    for (var frame = 0; frame < 2; frame++)
-    {
-        pipe.ReadExactly(header);
-        var payload = new byte[BitConverter.ToInt32(header)];
-        pipe.ReadExactly(payload);
-    }
-
+    using var pipe = FakeWorker.Connect(args, "fuzz");
     pipe.Write(FuzzFrames.Garbage(random));
     pipe.Flush();
     if (random.Next(2) == 0)

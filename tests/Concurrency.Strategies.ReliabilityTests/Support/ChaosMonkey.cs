@@ -28,12 +28,13 @@ internal sealed class ChaosMonkey : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
             {
                 var now = DateTime.UtcNow;
-                foreach (var pid in strategy.WorkerProcessIds)
+                var workers = strategy.WorkerProcessIds.ToArray(); // one snapshot: the pool replaces workers meanwhile
+                foreach (var pid in workers)
                 {
                     firstSeen.TryAdd(pid, now);
                 }
 
-                var alive = strategy.WorkerProcessIds.Where(pid => now - firstSeen[pid] >= MinimumAge && ChildProcesses.IsAlive(pid)).ToList();
+                var alive = workers.Where(pid => now - firstSeen[pid] >= MinimumAge && ChildProcesses.IsAlive(pid)).ToList();
                 if (alive.Count == 0)
                 {
                     continue;

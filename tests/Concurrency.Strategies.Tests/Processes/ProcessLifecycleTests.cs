@@ -136,26 +136,7 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task ParentKilledWithSigkill_ItsWorkersExitWithinTwoSeconds()
     {
-        var testApp = typeof(ProcessLifecycleTests).Assembly.GetName().Name;
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-            "pool-owner", "2",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var owner = Process.Start(start)!;
+        using var owner = TestWorkloadsApp.Start(typeof(ProcessLifecycleTests).Assembly, "pool-owner", "2");
         int[] workers;
         try
         {
@@ -368,27 +349,5 @@ public sealed class ProcessLifecycleTests
     }
 
     /// <summary>The TestWorkloads app as a worker host, started with this test app's runtimeconfig and deps.</summary>
-    private static WorkerHostCommand TestWorkloadsHost(params string[] mode)
-    {
-        var testApp = typeof(ProcessLifecycleTests).Assembly.GetName().Name;
-        var host = new WorkerHostCommand { FileName = DotnetHost() };
-        foreach (var argument in new[]
-        {
-            "exec",
-            "--runtimeconfig", Path.Combine(AppContext.BaseDirectory, $"{testApp}.runtimeconfig.json"),
-            "--depsfile", Path.Combine(AppContext.BaseDirectory, $"{testApp}.deps.json"),
-            Path.Combine(AppContext.BaseDirectory, "Concurrency.Strategies.TestWorkloads.dll"),
-        }.Concat(mode))
-        {
-            host.Arguments.Add(argument);
-        }
-
-        return host;
-    }
-
-    private static string DotnetHost()
-    {
-        var root = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        return Path.Combine(root, "dotnet");
-    }
+    private static WorkerHostCommand TestWorkloadsHost(params string[] mode) => TestWorkloadsApp.WorkerHost(typeof(ProcessLifecycleTests).Assembly, mode);
 }
