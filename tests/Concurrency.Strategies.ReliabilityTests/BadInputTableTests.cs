@@ -102,6 +102,13 @@ public sealed class BadInputTableTests
         }
 
         thrown.Message.Length.Should().BeGreaterThan(30, "a message says what was wrong and how to fix it, not just a name");
+        if (thrown is not ArgumentNullException)
+        {
+            // Beyond a missing argument, the message says what a valid value is: a range, a rule or an example.
+            thrown.Message.Should().MatchRegex(
+                "(?i)must|between|e\\.g\\.|leave|use |set |remove|raise|pass |needs|at least|at most|positive|expected|instead|does not apply|disposed",
+                $"row \"{row}\" should say how to fix it");
+        }
     }
 
     private static Task New(Func<object> create)

@@ -45,19 +45,22 @@ public sealed class MemoryTests(ITestOutputHelper output)
         var root = report.RootElement;
         var peak = root.GetProperty("peakRssBytes").GetInt64();
         var workerPeak = root.GetProperty("workerPeakRssBytes").GetInt64();
+        var growth = root.GetProperty("rssAtEndBytes").GetInt64() - root.GetProperty("rssAtQuarterBytes").GetInt64();
         Reliability.Record(output, $"memory-{kind}", new Dictionary<string, object>
         {
             ["items"] = items, ["seconds"] = root.GetProperty("seconds").GetDouble(), ["peakRssMB"] = peak / (1024 * 1024),
-            ["workerPeakRssMB"] = workerPeak / (1024 * 1024), ["workerLimitMB"] = kind == "process" ? WorkerLimit / (1024 * 1024) : 0,
+            ["rssGrowthLastThreeQuartersMB"] = growth / (1024 * 1024), ["workerPeakRssMB"] = workerPeak / (1024 * 1024), ["workerLimitMB"] = kind == "process" ? WorkerLimit / (1024 * 1024) : 0,
         });
         root.GetProperty("items").GetInt64().Should().Be(items);
         root.GetProperty("errors").GetInt64().Should().Be(0);
         root.GetProperty("sum").GetInt64().Should().Be(items, "every result is its item plus one");
         root.GetProperty("outOfOrder").GetInt64().Should().Be(0, "Ordered = true yields the outcomes in input order");
         peak.Should().BeLessThan(ParentLimit, "the run holds a bounded window of items, never the stream");
+        growth.Should().BeLessThan(24L * 1024 * 1024, "memory is flat once the run is going: a leak of even 30 bytes per item would show here");
         if (kind == "process")
         {
-            workerPeak.Should().BeLessThan(WorkerLimit, "a worker above MaxWorkerMemoryBytes is replaced after its batch");
+            workerPeak.Should().BePositive("the workers were sampled while the run went on");
+            workerPeak.Should().BeLessThan(WorkerLimit, "a worker above MaxWorkerMemoryBytes is replaced after its batch (that replacement is tested in the main suite's ProcessStrategyTests)");
         }
     }
 }

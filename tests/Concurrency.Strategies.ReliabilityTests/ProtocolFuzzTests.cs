@@ -13,7 +13,8 @@ namespace Concurrency.Strategies.ReliabilityTests;
 
 /// <summary>
 /// Protocol robustness: the frame reader, the worker and the parent fed truncated, oversized, garbage and
-/// out-of-order frames (CsCheck-generated). Each ends in a clear error (and, for the parent, a replaced worker),
+/// out-of-order frames (CsCheck-generated for the reader; seeded for the worker and the parent, whose fake worker
+/// also answers with well-formed Results frames for another batch, an item not in the batch, or an item twice). Each ends in a clear error (and, for the parent, a replaced worker),
 /// never in a hang or an unbounded allocation.
 /// </summary>
 public sealed class ProtocolFuzzTests(ITestOutputHelper output)
@@ -83,8 +84,8 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
     {
         var exits = new Dictionary<int, int>();
         var cases = Reliability.Size(150, 2_000);
-        var seeds = Gen.Int.Array[cases].Single();
-        foreach (var seed in seeds)
+        // Fixed seeds, so a failure names its seed and repeats.
+        foreach (var seed in Enumerable.Range(1, cases))
         {
             var bytes = GarbageFor(seed);
             using var toWorker = new AnonymousPipeServerStream(PipeDirection.Out);
@@ -98,9 +99,13 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
             toWorker.Dispose(); // the parent is gone after its garbage
 
             var finished = await Task.WhenAny(worker, Task.Delay(TimeSpan.FromSeconds(10))) == worker;
-            finished.Should().BeTrue($"the worker fed {Convert.ToHexString(bytes.AsSpan(0, Math.Min(bytes.Length, 64)))} must end, not hang");
+            finished.Should().BeTrue($"seed {seed}: the worker fed {Convert.ToHexString(bytes.AsSpan(0, Math.Min(bytes.Length, 64)))} must end, not hang");
             var exit = await worker;
-            exit.Should().BeOneOf([0, WorkerLoop.StartFailedExitCode, WorkerLoop.ProtocolErrorExitCode], "0 when the garbage ended cleanly between frames, 3 or 4 otherwise");
+            exit.Should().BeOneOf([0, WorkerLoop.StartFailedExitCode, WorkerLoop.ProtocolErrorExitCode], $"seed {seed}: 0 when the garbage ended cleanly between frames, 3 or 4 otherwise");
+            if (exit == 0)
+            {
+                EndsCleanly(bytes).Should().BeTrue($"seed {seed}: exit code 0 only when the input held whole frames that the worker may ignore or act on, then ended");
+            }
             exits[exit] = exits.GetValueOrDefault(exit) + 1;
             workerOut.Dispose();
             await drain.WaitAsync(TimeSpan.FromSeconds(10));
@@ -164,6 +169,28 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper output)
         }
 
         Reliability.Record(output, "fuzz-parent", new Dictionary<string, object> { ["seeds"] = seeds, ["itemsFailed"] = failures, ["messages"] = messages.ToArray() });
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> are well-formed frames up to their end or up to a Shutdown frame (after which a worker reads nothing).</summary>
+    private static bool EndsCleanly(byte[] bytes)
+    {
+        var reader = new FrameReader(new MemoryStream(bytes), MaxPayload);
+        try
+        {
+            while (reader.ReadAsync().AsTask().GetAwaiter().GetResult() is { } frame)
+            {
+                if (frame.Type == FrameType.Shutdown)
+                {
+                    return true;
+                }
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or InvalidDataException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Garbage for a seed: built from the wire format, or a valid frame then that, or plain random bytes.</summary>

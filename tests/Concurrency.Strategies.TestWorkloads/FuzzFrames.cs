@@ -56,4 +56,39 @@ public static class FuzzFrames
         payload.CopyTo(frame, 5);
         return frame;
     }
+
+    /// <summary>
+    /// A well-formed Results frame that breaks the protocol's order: it answers another batch, or an item its batch
+    /// does not hold, or the batch's second item before its first, twice. (A result for the right item in the right
+    /// place is indistinguishable from a real answer, so it is not among these.) Built from the wire format (batch id, count; per result: index, kind,
+    /// duration, length, value).
+    /// </summary>
+    public static byte[] OutOfOrderResults(Random random, long batchId, long firstIndex)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        var (answered, indices) = random.Next(3) switch
+        {
+            0 => (batchId + 1 + random.Next(1_000), new[] { firstIndex }), // another batch
+            1 => (batchId, new[] { firstIndex + 100_000 + random.Next(1_000) }), // an item not in the batch
+            _ => (batchId, new[] { firstIndex + 1, firstIndex + 1 }), // the batch's second item first, and twice
+        };
+        var value = "4"u8.ToArray();
+        var payload = new List<byte>();
+        payload.AddRange(BitConverter.GetBytes(answered));
+        payload.AddRange(BitConverter.GetBytes(indices.Length));
+        foreach (var index in indices)
+        {
+            payload.AddRange(BitConverter.GetBytes(index));
+            payload.Add(0); // a value
+            payload.AddRange(BitConverter.GetBytes(1_000L));
+            payload.AddRange(BitConverter.GetBytes(value.Length));
+            payload.AddRange(value);
+        }
+
+        var frame = new byte[5 + payload.Count];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Count);
+        frame[4] = 4; // Results
+        payload.CopyTo(frame, 5);
+        return frame;
+    }
 }

@@ -15,7 +15,8 @@ if (args is ["garbage-worker", ..])
 
 // fuzz-worker <marker> <seed> --pipe <name>: the protocol fuzz test's broken worker. The first one started with a
 // given marker file (it creates the file) says a valid hello, reads the Start and the first Batch, then answers with
-// a seeded garbage frame sequence and exits or waits; every later one is a real worker, so the pool can replace it.
+// seeded garbage or a well-formed Results frame out of order (another batch, an item not in the batch, an item twice)
+// and exits or waits; every later one is a real worker, so the pool can replace it.
 if (args is ["fuzz-worker", var marker, var seedText, ..])
 {
     if (File.Exists(marker))
@@ -25,8 +26,8 @@ if (args is ["fuzz-worker", var marker, var seedText, ..])
 
     File.WriteAllText(marker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
     var random = new Random(int.Parse(seedText, System.Globalization.CultureInfo.InvariantCulture));
-    using var pipe = FakeWorker.Connect(args, "fuzz");
-    pipe.Write(FuzzFrames.Garbage(random));
+    using var pipe = FakeWorker.Connect(args, "fuzz", out var batchId, out var firstIndex);
+    pipe.Write(random.Next(2) == 0 ? FuzzFrames.Garbage(random) : FuzzFrames.OutOfOrderResults(random, batchId, firstIndex));
     pipe.Flush();
     if (random.Next(2) == 0)
     {

@@ -46,20 +46,24 @@ public static class StreamCommand
         long errors = 0;
         long next = 0;
         var outOfOrder = 0L;
+        var rssAtQuarter = 0L;
         var clock = Stopwatch.StartNew();
         await foreach (var outcome in strategy.RunAsync(Stream(items), Workloads.AddOne, new RunOptions { Ordered = true }))
         {
             outOfOrder += outcome.Index == next++ ? 0 : 1;
             errors += outcome.Error is null ? 0 : 1;
             sum += outcome.Result - outcome.Item;
-            count++;
+            if (++count == items / 4)
+            {
+                rssAtQuarter = StatusBytes(Environment.ProcessId, "VmRSS");
+            }
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
         await sampling.CancelAsync();
         await sampler;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"items\":{count},\"sum\":{sum},\"errors\":{errors},\"outOfOrder\":{outOfOrder},\"seconds\":{seconds:F2},\"peakRssBytes\":{StatusBytes(Environment.ProcessId, "VmHWM")},\"workerPeakRssBytes\":{workerPeak},\"workersSeen\":{replaced.Count}}}"));
+            $"{{\"items\":{count},\"sum\":{sum},\"errors\":{errors},\"outOfOrder\":{outOfOrder},\"seconds\":{seconds:F2},\"peakRssBytes\":{StatusBytes(Environment.ProcessId, "VmHWM")},\"workerPeakRssBytes\":{workerPeak},\"workersSeen\":{replaced.Count},\"rssAtQuarterBytes\":{rssAtQuarter},\"rssAtEndBytes\":{StatusBytes(Environment.ProcessId, "VmRSS")}}}"));
         return 0;
     }
 

@@ -448,15 +448,15 @@ internal sealed partial class Run<TIn, TOut>
             ? new WorkSerializationException(error.Message)
             : RemoteWorkException.From(error);
 
+    /// <summary>Into how many groups the unanswered items of a crashed batch are split to run again (single items below that).</summary>
+    private const int SuspectGroups = 8;
+
     /// <summary>
     /// The lane's worker died. Its answered items are delivered already. The batch it was running: a single
     /// unanswered item is the culprit and fails with <see cref="WorkerCrashedException"/>; several are suspects and
     /// run again in up to <see cref="SuspectGroups"/> smaller batches (split again if one crashes again), so only the
     /// culprit fails. Batches it had not started are sent again as they are.
     /// </summary>
-    /// <summary>Into how many groups the unanswered items of a crashed batch are split to run again (single items below that).</summary>
-    private const int SuspectGroups = 8;
-
     private void OnBatchWorkerDied(ProcessLane lane, WorkerDiedException died)
     {
         lane.Run.Pool.Discard(lane.Worker!);

@@ -13,8 +13,9 @@ internal static class FrameFormat
     public const int DefaultMaxPayloadBytes = 64 * 1024 * 1024;
 
     /// <summary>
-    /// How long the parent waits for the rest of a frame its worker has started: a worker writes a frame in one go, so
-    /// a frame that stops half-way for this long comes from a broken or stuck worker, which is then killed and replaced.
+    /// How long the parent waits for more bytes of a frame its worker has started: a worker writes a frame without
+    /// pausing (header and payload back to back), so a frame that stops half-way for this long comes from a broken or
+    /// stuck worker, which is then killed and replaced. The clock restarts whenever bytes arrive.
     /// </summary>
     public static readonly TimeSpan WorkerStallTimeout = TimeSpan.FromSeconds(5);
 

@@ -18,8 +18,9 @@ internal sealed class FrameReader
     /// <param name="stream">The pipe.</param>
     /// <param name="maxPayloadBytes">The largest payload accepted.</param>
     /// <param name="stallTimeout">
-    /// How long the rest of a frame may take once its first byte has arrived, or <see langword="null"/> to wait as long
-    /// as it takes. Waiting for a frame to begin is never limited (an idle peer is silent).
+    /// How long the peer may send nothing in the middle of a frame (the timer restarts with every read that brings
+    /// bytes), or <see langword="null"/> to wait as long as it takes. Waiting for a frame to begin is never limited (an
+    /// idle peer is silent).
     /// </param>
     public FrameReader(Stream stream, int maxPayloadBytes = FrameFormat.DefaultMaxPayloadBytes, TimeSpan? stallTimeout = null)
     {
@@ -32,29 +33,14 @@ internal sealed class FrameReader
     /// <exception cref="InvalidDataException">The header claims a negative or too large length, or an unknown type, or the frame stalled.</exception>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken = default)
     {
-        // The first bytes may take as long as the peer likes; the rest of the frame must follow within the stall timeout.
+        // The first bytes may take as long as the peer likes; inside a frame, no read may wait longer than the stall timeout.
         var headerRead = await _stream.ReadAsync(_header, cancellationToken).ConfigureAwait(false);
         if (headerRead == 0)
         {
             return null;
         }
 
-        if (_stallTimeout is not { } limit)
-        {
-            return await ReadRestAsync(headerRead, cancellationToken).ConfigureAwait(false);
-        }
-
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stall.CancelAfter(limit);
-        try
-        {
-            return await ReadRestAsync(headerRead, stall.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InvalidDataException(
-                $"The peer stopped in the middle of a frame and sent nothing more for {limit.TotalSeconds:0.#} s: it is stuck or broken (a peer writes each frame in one go).");
-        }
+        return await ReadRestAsync(headerRead, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<Frame?> ReadRestAsync(int headerRead, CancellationToken cancellationToken)
@@ -97,7 +83,27 @@ internal sealed class FrameReader
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await _stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
+            var pending = _stream.ReadAsync(buffer[total..], cancellationToken);
+            int read;
+            if (_stallTimeout is { } limit && !pending.IsCompleted)
+            {
+                // Inside a frame, and the next bytes are not there yet: they must come within the stall timeout. Only
+                // this slow path pays for a timer; a frame whose bytes are already in the pipe costs nothing extra.
+                try
+                {
+                    read = await pending.AsTask().WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    throw new InvalidDataException(
+                        $"The peer stopped in the middle of a frame and sent no more bytes for {limit.TotalSeconds:0.#} s: it is stuck or broken (a peer writes each frame without pausing).");
+                }
+            }
+            else
+            {
+                read = await pending.ConfigureAwait(false);
+            }
+
             if (read == 0)
             {
                 break;
