@@ -95,7 +95,7 @@ internal static class ScenarioBench
         var leftovers = LeftoverWorkers();
         var report = new ScenarioReport(workloads, sizes, machine, pythonNote, quick ? Command + " --quick" : Command, total.Elapsed);
         report.Write(output);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {output}: the tables and docs/images plots ({total.Elapsed.TotalSeconds:F0} s)."));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {output}/benchmarks.md and {output}/images ({total.Elapsed.TotalSeconds:F0} s)."));
         Console.WriteLine(leftovers.Count == 0 ? "Leftover worker processes: none." : $"Leftover worker processes: {string.Join(", ", leftovers)}.");
         var failed = workloads.SelectMany(w => w.Cases).Where(c => c.Failed).ToList();
         foreach (var bad in failed)

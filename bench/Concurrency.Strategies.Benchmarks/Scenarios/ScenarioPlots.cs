@@ -57,11 +57,7 @@ internal static class ScenarioPlots
         var levels = workload.Cases.Select(c => c.Concurrency).Distinct().Order().ToArray();
         var items = workload.Cases.Where(c => c.Family != Family.Serial).Select(c => c.Items).DefaultIfEmpty(1).Max();
         var ideal = levels.Select(c => Math.Log10(items / (Math.Ceiling(items / (double)c) * 0.05))).ToArray();
-        var line = plot.Add.Scatter(levels.Select(c => Math.Log10(c)).ToArray(), ideal);
-        line.LegendText = "ideal (one 50 ms latency per wave)";
-        line.Color = Colors.Gray;
-        line.LinePattern = LinePattern.Dotted;
-        line.MarkerSize = 0;
+        IdealLine(plot, levels.Select(c => Math.Log10(c)).ToArray(), ideal, "ideal (one 50 ms latency per wave)");
         all.AddRange(ideal);
         LogTicks(plot.Axes.Bottom, levels.Select(c => (double)c).ToArray(), "N0");
         LogTicks(plot.Axes.Left, Decades(all), "N0");
@@ -92,11 +88,7 @@ internal static class ScenarioPlots
         }
 
         var workers = workload.Cases.Where(c => c.Family != Family.Serial).Select(c => (double)c.Concurrency).Distinct().Order().ToArray();
-        var ideal = plot.Add.Scatter(workers, workers.Select(w => Math.Min(w, Environment.ProcessorCount)).ToArray());
-        ideal.LegendText = "ideal (one item per core)";
-        ideal.Color = Colors.Gray;
-        ideal.LinePattern = LinePattern.Dotted;
-        ideal.MarkerSize = 0;
+        IdealLine(plot, workers, workers.Select(w => Math.Min(w, Environment.ProcessorCount)).ToArray(), "ideal (one item per core)");
         plot.Axes.Bottom.SetTicks(workers, workers.Select(w => w.ToString(CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.SetLimitsY(0, Math.Max(Environment.ProcessorCount + 0.5, 2.5));
         plot.XLabel("threads or worker processes");
@@ -174,6 +166,15 @@ internal static class ScenarioPlots
     {
         // The default font is the system's (DejaVu on Debian); NoDependencies Skia renders it without fontconfig.
         return new Plot();
+    }
+
+    private static void IdealLine(Plot plot, double[] xs, double[] ys, string label)
+    {
+        var line = plot.Add.Scatter(xs, ys);
+        line.LegendText = label;
+        line.Color = Colors.Gray;
+        line.LinePattern = LinePattern.Dotted;
+        line.MarkerSize = 0;
     }
 
     private static void Line(Plot plot, double[] xs, double[] ys, string label, Color color, bool dashed)
