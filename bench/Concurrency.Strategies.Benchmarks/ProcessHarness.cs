@@ -405,7 +405,7 @@ internal static class ProcessHarness
     /// <summary>Runs the Python script with python3 and parses its JSON; null (with a note) when it cannot.</summary>
     private static async Task<JsonElement?> RunPythonAsync(int rounds, int cpuRounds)
     {
-        var script = FindPythonScript();
+        var script = Scenarios.PythonRunner.FindScript("process_pool_overhead.py");
         if (script is null)
         {
             Console.WriteLine("Python: bench/python/process_pool_overhead.py not found above the current or the app directory; Python columns skipped.");
@@ -476,23 +476,6 @@ internal static class ProcessHarness
                 return null;
             }
         }
-    }
-
-    private static string? FindPythonScript()
-    {
-        foreach (var origin in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var directory = new DirectoryInfo(origin); directory is not null; directory = directory.Parent)
-            {
-                var candidate = Path.Combine(directory.FullName, "bench", "python", "process_pool_overhead.py");
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static void PrintTable(List<Row> rows, JsonElement? python)

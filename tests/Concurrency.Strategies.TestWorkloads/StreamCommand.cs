@@ -34,7 +34,7 @@ public static class StreamCommand
                 foreach (var pid in workers.WorkerProcessIds)
                 {
                     replaced.Add(pid);
-                    workerPeak = Math.Max(workerPeak, StatusBytes(pid, "VmRSS"));
+                    workerPeak = Math.Max(workerPeak, ProcStatus.Bytes(pid, "VmRSS"));
                 }
 
                 await Task.Delay(50);
@@ -55,7 +55,7 @@ public static class StreamCommand
             sum += outcome.Result - outcome.Item;
             if (++count == items / 4)
             {
-                rssAtQuarter = StatusBytes(Environment.ProcessId, "VmRSS");
+                rssAtQuarter = ProcStatus.Bytes(Environment.ProcessId, "VmRSS");
             }
         }
 
@@ -63,7 +63,7 @@ public static class StreamCommand
         await sampling.CancelAsync();
         await sampler;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"items\":{count},\"sum\":{sum},\"errors\":{errors},\"outOfOrder\":{outOfOrder},\"seconds\":{seconds:F2},\"peakRssBytes\":{StatusBytes(Environment.ProcessId, "VmHWM")},\"workerPeakRssBytes\":{workerPeak},\"workersSeen\":{replaced.Count},\"rssAtQuarterBytes\":{rssAtQuarter},\"rssAtEndBytes\":{StatusBytes(Environment.ProcessId, "VmRSS")}}}"));
+            $"{{\"items\":{count},\"sum\":{sum},\"errors\":{errors},\"outOfOrder\":{outOfOrder},\"seconds\":{seconds:F2},\"peakRssBytes\":{ProcStatus.Bytes(Environment.ProcessId, "VmHWM")},\"workerPeakRssBytes\":{workerPeak},\"workersSeen\":{replaced.Count},\"rssAtQuarterBytes\":{rssAtQuarter},\"rssAtEndBytes\":{ProcStatus.Bytes(Environment.ProcessId, "VmRSS")}}}"));
         return 0;
     }
 
@@ -73,24 +73,5 @@ public static class StreamCommand
         {
             yield return i;
         }
-    }
-
-    private static long StatusBytes(int pid, string field)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
     }
 }

@@ -41,7 +41,7 @@ internal sealed class PythonRunner
     /// <returns>The runner, or <see langword="null"/> with the reason.</returns>
     public static async Task<(PythonRunner? Runner, string Why)> FindAsync()
     {
-        var script = FindScript();
+        var script = FindScript("scenarios.py");
         if (script is null)
         {
             return (null, "bench/python/scenarios.py was not found above the current or the app directory");
@@ -116,13 +116,14 @@ internal sealed class PythonRunner
         return (process.ExitCode, await output, await errors);
     }
 
-    private static string? FindScript()
+    /// <summary>Finds bench/python/<paramref name="fileName"/> above the current or the app directory (the process harness's script too).</summary>
+    internal static string? FindScript(string fileName)
     {
         foreach (var origin in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
             for (var directory = new DirectoryInfo(origin); directory is not null; directory = directory.Parent)
             {
-                var candidate = Path.Combine(directory.FullName, "bench", "python", "scenarios.py");
+                var candidate = Path.Combine(directory.FullName, "bench", "python", fileName);
                 if (File.Exists(candidate))
                 {
                     return candidate;

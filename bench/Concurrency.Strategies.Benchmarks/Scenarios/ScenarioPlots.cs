@@ -54,9 +54,12 @@ internal static class ScenarioPlots
             Line(plot, xs, ys, group.Label, group.Color, group.Runtime == Runtime.Python);
         }
 
+        // The ideal per level is the workload's own (the table's "Of ideal" column uses the same function).
         var levels = workload.Cases.Select(c => c.Concurrency).Distinct().Order().ToArray();
-        var items = workload.Cases.Where(c => c.Family != Family.Serial).Select(c => c.Items).DefaultIfEmpty(1).Max();
-        var ideal = levels.Select(c => Math.Log10(items / (Math.Ceiling(items / (double)c) * 0.05))).ToArray();
+        var ideal = levels
+            .Select(level => workload.Cases.Where(c => c.Concurrency == level).MaxBy(c => c.Items)!)
+            .Select(c => Math.Log10(c.Items / workload.Ideal!(c)!.Value))
+            .ToArray();
         IdealLine(plot, levels.Select(c => Math.Log10(c)).ToArray(), ideal, "ideal (one 50 ms latency per wave)");
         all.AddRange(ideal);
         LogTicks(plot.Axes.Bottom, levels.Select(c => (double)c).ToArray(), "N0");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Concurrency.Strategies.TestWorkloads;
 using Xunit.Abstractions;
 
 // Memory and thread figures are per process: the suite's tests run one at a time.
@@ -44,28 +45,11 @@ internal static class Reliability
         }
     }
 
-    /// <summary>This process's peak resident set since the last <see cref="ResetPeak"/>, from /proc/self/status (VmHWM).</summary>
-    public static long PeakRssBytes(int pid = 0) => StatusKilobytes(pid, "VmHWM") * 1024;
+    /// <summary>This process's peak resident set (VmHWM).</summary>
+    public static long PeakRssBytes() => ProcStatus.Bytes(Environment.ProcessId, "VmHWM");
 
-    public static long RssBytes(int pid = 0) => StatusKilobytes(pid, "VmRSS") * 1024;
-
-    /// <summary>Resets the kernel's high-water mark of this process's resident set (writes 5 to /proc/self/clear_refs).</summary>
-    public static bool ResetPeak()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    /// <summary>A process's resident set (VmRSS); 0 when it is gone.</summary>
+    public static long RssBytes(int pid) => ProcStatus.Bytes(pid, "VmRSS");
 
     /// <summary>Threads of this process whose name starts with <paramref name="prefix"/> (the kernel keeps 15 characters of a name).</summary>
     public static int ThreadsNamed(string prefix)
@@ -105,26 +89,6 @@ internal static class Reliability
         }
 
         return true;
-    }
-
-    private static long StatusKilobytes(int pid, string field)
-    {
-        var path = pid == 0 ? "/proc/self/status" : $"/proc/{pid}/status";
-        try
-        {
-            foreach (var line in File.ReadLines(path))
-            {
-                if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
     }
 
     private static string? FindRoot()
