@@ -11,4 +11,10 @@ public enum StrategyKind
 
     /// <summary>async/await with a bounded in-flight window: many concurrent I/O operations on few threads.</summary>
     Async,
+
+    /// <summary>
+    /// Stateless worker grains across the silos of a Microsoft Orleans cluster: more cores than one machine has.
+    /// Provided by the <c>Concurrency.Strategies.Orleans</c> package (<c>ClusterStrategy</c>).
+    /// </summary>
+    Cluster,
 }

@@ -30,7 +30,7 @@ internal sealed record WorkIdentity(
 
     /// <summary>Names <paramref name="work"/>, seeing through the library's own adapters to the caller's delegate.</summary>
     /// <exception cref="ArgumentException">The work captures state, is an instance method, or lives in an assembly without a file.</exception>
-    public static WorkIdentity From(Delegate work, string paramName = "work", bool allowFileless = false)
+    public static WorkIdentity From(Delegate work, string paramName = "work", bool allowFileless = false, string? fix = null)
     {
         Guard.NotNull(work, Guard.WorkFix, paramName);
         work = Unwrap(work);
@@ -53,13 +53,13 @@ internal sealed record WorkIdentity(
             if (captured.Length > 0 && compilerGenerated)
             {
                 var names = string.Join(", ", captured.Select(DescribeCaptured));
-                throw new ArgumentException($"The work is a lambda that captures {names}. {Fix}", paramName);
+                throw new ArgumentException($"The work is a lambda that captures {names}. {fix ?? Fix}", paramName);
             }
 
             if (!compilerGenerated)
             {
                 throw new ArgumentException(
-                    $"The work is the instance method {display} of an object of type {targetType.FullName}; that object cannot travel to another process. {Fix}",
+                    $"The work is the instance method {display} of an object of type {targetType.FullName}; that object cannot travel to another process. {fix ?? Fix}",
                     paramName);
             }
 
@@ -153,6 +153,17 @@ internal sealed record WorkIdentity(
             {
                 return loaded;
             }
+        }
+
+        // A silo on another machine has the work's assembly in its own deployment, under another path: load it by name
+        // first (the app's deps.json), and from the caller's path only when the name is not found here.
+        try
+        {
+            return Assembly.Load(new AssemblyName(AssemblyName));
+        }
+        catch (Exception ex) when (ex is IOException or BadImageFormatException)
+        {
+            // Not in this app's dependencies: try the caller's path below.
         }
 
         try

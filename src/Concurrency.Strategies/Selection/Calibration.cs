@@ -94,6 +94,14 @@ public static partial class DecisionGuide
             {
                 throw new ArgumentOutOfRangeException(nameof(candidates), candidate, $"Each candidate needs a known Kind and a MaxConcurrency of at least 1; got {candidate.Kind} x{candidate.MaxConcurrency}.");
             }
+
+            if (candidate.Kind == StrategyKind.Cluster)
+            {
+                throw new ArgumentException(
+                    $"Calibration cannot run a Cluster candidate (x{candidate.MaxConcurrency}): it measures strategies it creates itself on this machine, and a cluster needs "
+                    + "a connected Orleans client. Leave Cluster out of the candidates, and measure a ClusterStrategy from the container against the local pick with a pilot of your own.",
+                    nameof(candidates));
+            }
         }
 
         // A pilot of N sample items cannot tell a concurrency above N from N: such a candidate is run at N, and only the
@@ -177,7 +185,8 @@ public static partial class DecisionGuide
     /// </summary>
     /// <param name="profile">The workload.</param>
     /// <returns>
-    /// Distinct candidates, the static recommendation first. A profile that requires isolation gets process candidates
+    /// Distinct candidates on this machine (never <see cref="StrategyKind.Cluster"/>: calibration cannot run one), the
+    /// static local recommendation first. A profile that requires isolation gets process candidates
     /// only (running the others would put the calling process at risk); a mixed profile gets its CPU stage's candidates.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="profile"/> is <see langword="null"/>.</exception>
@@ -185,6 +194,10 @@ public static partial class DecisionGuide
     public static IReadOnlyList<CalibrationCandidate> CandidatesFor(WorkloadProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
+
+        // Calibration runs strategies on this machine only, so the candidates are the local ones even when the profile
+        // would send the work to a cluster.
+        profile = profile with { ClusterThreshold = null };
         var pick = Recommend(profile);
         if (profile.Kind == WorkloadKind.Mixed)
         {
@@ -380,5 +393,9 @@ public static partial class DecisionGuide
             ? $"{span.TotalMicroseconds.ToString("0.#", CultureInfo.InvariantCulture)} µs"
             : span < TimeSpan.FromSeconds(1)
                 ? $"{span.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture)} ms"
-                : $"{span.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture)} s";
+                : span < TimeSpan.FromMinutes(2)
+                    ? $"{span.TotalSeconds.ToString("0.##", CultureInfo.InvariantCulture)} s"
+                    : span < TimeSpan.FromHours(2)
+                        ? $"{span.TotalMinutes.ToString("0.#", CultureInfo.InvariantCulture)} min"
+                        : $"{span.TotalHours.ToString("N1", CultureInfo.InvariantCulture)} h";
 }

@@ -28,6 +28,12 @@ public static partial class DecisionGuide
     /// <summary>The async concurrency recommended when the item count is unknown (the async strategy's default).</summary>
     public const int DefaultAsyncInFlight = 100;
 
+    /// <summary>Items in flight for a <see cref="StrategyKind.Cluster"/> pick when <see cref="WorkloadProfile.ClusterCores"/> is unknown.</summary>
+    public const int DefaultClusterInFlight = 64;
+
+    /// <summary>Items shorter than this never go to the cluster: the per-item cost of a grain call would outweigh the work.</summary>
+    public static readonly TimeSpan ClusterMinItem = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Recommends a strategy for <paramref name="profile"/>.</summary>
     /// <param name="profile">The workload.</param>
     /// <returns>The strategy, its concurrency, a batch size where relevant, and the reasons.</returns>
@@ -50,6 +56,12 @@ public static partial class DecisionGuide
 
     private static StrategyRecommendation Cpu(WorkloadProfile profile, int cores)
     {
+        var (cluster, clusterNote) = Cluster(profile, cores);
+        if (cluster is not null)
+        {
+            return cluster;
+        }
+
         if (profile.TaskCount is <= 2)
         {
             return new(StrategyKind.Async, Cap(profile.TaskCount, cores), null,
@@ -72,7 +84,50 @@ public static partial class DecisionGuide
         }
 
         reasons.Add("Use the process strategy instead only if the work must be isolated (native code that may crash, leaks, a hard kill on timeout): set RequiresIsolation.");
+        if (clusterNote is not null)
+        {
+            reasons.Add(clusterNote);
+        }
+
         return new(StrategyKind.Thread, max, null, reasons);
+    }
+
+    /// <summary>
+    /// The cluster pick: CPU-bound work whose estimated time on this machine exceeds the profile's threshold. When a
+    /// threshold is set and the cluster is not picked, the note says why.
+    /// </summary>
+    private static (StrategyRecommendation? Pick, string? Note) Cluster(WorkloadProfile profile, int cores)
+    {
+        if (profile.ClusterThreshold is not { } threshold)
+        {
+            return (null, null);
+        }
+
+        if (profile.TaskCount is not { } count || profile.TypicalItemDuration is not { } duration)
+        {
+            return (null, "ClusterThreshold is set, but the guide needs both TaskCount and TypicalItemDuration to estimate the work's time on this machine; with either unknown it stays local.");
+        }
+
+        var estimate = TimeSpan.FromTicks((long)Math.Min(TimeSpan.MaxValue.Ticks, (double)count * duration.Ticks / cores));
+        if (estimate <= threshold)
+        {
+            return (null, $"Stays on this machine: {count:N0} items of {Format(duration)} keep its {cores} cores busy for about {Format(estimate)}, within the ClusterThreshold of {Format(threshold)}.");
+        }
+
+        if (duration < ClusterMinItem)
+        {
+            return (null, $"Stays on this machine although the estimate ({Format(estimate)}) is above the ClusterThreshold: items of {Format(duration)} are shorter than {Format(ClusterMinItem)}, and a grain call's own cost per item (docs/scale-out.md) would outweigh the work. Group items into larger ones to send them to the cluster.");
+        }
+
+        var max = Cap(count, profile.ClusterCores ?? DefaultClusterInFlight);
+        return (new(StrategyKind.Cluster, max, null,
+        [
+            $"{count:N0} items of {Format(duration)} would keep all {cores} cores of this machine busy for about {Format(estimate)}, above the ClusterThreshold of {Format(threshold)}: run them on the cluster's silos (ClusterStrategy from the Concurrency.Strategies.Orleans package, registered with AddOrleansCluster).",
+            profile.ClusterCores is { } clusterCores
+                ? $"{max} in flight: one per core of the cluster ({clusterCores} cores in all), so each silo keeps its own cores busy."
+                : $"{max} in flight (the default when ClusterCores is unknown): set ClusterCores to the cores of all silos together, so every core gets an item and none queue.",
+            $"A grain call adds its own cost per item (network and serialization; measured in docs/scale-out.md), so the cluster pays off for items of {Format(ClusterMinItem)} or more, and the work must be a static method or a lambda that captures nothing, deployed with the silos.",
+        ]), null);
     }
 
     private static StrategyRecommendation BlockingIo(WorkloadProfile profile)

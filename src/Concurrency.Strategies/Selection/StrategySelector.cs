@@ -11,7 +11,11 @@ internal sealed class StrategySelector(IServiceProvider services) : IStrategySel
     public IExecutionStrategy Select(WorkloadProfile profile)
     {
         var recommendation = DecisionGuide.Recommend(profile);
-        var strategy = services.GetRequiredKeyedService<IExecutionStrategy>(recommendation.Kind);
+        var strategy = services.GetKeyedService<IExecutionStrategy>(recommendation.Kind)
+            ?? throw new InvalidOperationException(recommendation.Kind == StrategyKind.Cluster
+                ? $"The guide picked the Cluster strategy ({recommendation.Reasons[0]}), but none is registered. Add the Concurrency.Strategies.Orleans package and call "
+                  + "services.AddConcurrencyStrategies().AddOrleansCluster(...), or leave WorkloadProfile.ClusterThreshold null to stay on this machine."
+                : $"No {recommendation.Kind} strategy is registered under its StrategyKind key. Call services.AddConcurrencyStrategies() before resolving IStrategySelector.");
 
         // The process strategy cannot run more items at once than it has workers.
         var max = strategy is ProcessStrategy processes ? Math.Min(recommendation.MaxConcurrency, processes.WorkerCount) : recommendation.MaxConcurrency;

@@ -31,6 +31,21 @@ public sealed record WorkloadProfile
     /// <summary>Gets how long one item typically takes, if known.</summary>
     public TimeSpan? TypicalItemDuration { get; init; }
 
+    /// <summary>
+    /// Gets how long CPU-bound work may take on this machine before the guide sends it to a cluster
+    /// (<see cref="StrategyKind.Cluster"/>, the <c>Concurrency.Strategies.Orleans</c> package). The estimate is
+    /// <see cref="TaskCount"/> × <see cref="TypicalItemDuration"/> ÷ this machine's cores, so both must be known.
+    /// <see langword="null"/> (the default) never picks the cluster.
+    /// </summary>
+    /// <example><c>ClusterThreshold = TimeSpan.FromMinutes(10)</c>: work that would keep every core here busy for more than ten minutes goes to the cluster.</example>
+    public TimeSpan? ClusterThreshold { get; init; }
+
+    /// <summary>
+    /// Gets how many cores the cluster has in all its silos; a <see cref="StrategyKind.Cluster"/> pick keeps that many
+    /// items in flight. <see langword="null"/>: <see cref="DecisionGuide.DefaultClusterInFlight"/>.
+    /// </summary>
+    public int? ClusterCores { get; init; }
+
     /// <summary>Throws for a profile the guide cannot answer, naming the property and the fix.</summary>
     internal void Validate(string paramName)
     {
@@ -47,6 +62,16 @@ public sealed record WorkloadProfile
         if (TypicalItemDuration is { } duration && duration < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(paramName, duration, $"WorkloadProfile.TypicalItemDuration must be zero or positive; got {duration}. Leave it null when unknown.");
+        }
+
+        if (ClusterThreshold is { } threshold && threshold <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(paramName, threshold, $"WorkloadProfile.ClusterThreshold must be positive; got {threshold}. Leave it null to never pick the cluster.");
+        }
+
+        if (ClusterCores is < 1)
+        {
+            throw new ArgumentOutOfRangeException(paramName, ClusterCores, $"WorkloadProfile.ClusterCores must be at least 1 (the cores of all silos together); got {ClusterCores}. Leave it null when unknown.");
         }
     }
 }

@@ -48,11 +48,13 @@ internal static class StrategyMetrics
     private static readonly KeyValuePair<string, object?> ThreadTag = new("concurrency.strategy", "thread");
     private static readonly KeyValuePair<string, object?> ProcessTag = new("concurrency.strategy", "process");
     private static readonly KeyValuePair<string, object?> AsyncTag = new("concurrency.strategy", "async");
+    private static readonly KeyValuePair<string, object?> ClusterTag = new("concurrency.strategy", "cluster");
 
     public static KeyValuePair<string, object?> TagFor(StrategyKind kind) => kind switch
     {
         StrategyKind.Thread => ThreadTag,
         StrategyKind.Process => ProcessTag,
+        StrategyKind.Cluster => ClusterTag,
         _ => AsyncTag,
     };
 }

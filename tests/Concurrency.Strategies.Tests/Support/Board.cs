@@ -46,9 +46,16 @@ internal sealed class Board : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Gets the board of the running test, in this process or in a worker.</summary>
+    /// <summary>
+    /// Gets or sets the board that work on threads this test did not start sees (an in-process Orleans silo's threads,
+    /// where the test's async flow does not reach). Process-wide: only tests of one xunit collection may set it.
+    /// </summary>
+    public static Board? Ambient { get; set; }
+
+    /// <summary>Gets the board of the running test, in this process (its async flow, or <see cref="Ambient"/>) or in a worker.</summary>
     public static Board Current =>
         Local.Value
+        ?? Ambient
         ?? s_fromEnvironment
         ?? (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } path
             ? s_fromEnvironment = new Board(path, owner: false)
@@ -191,6 +198,11 @@ internal sealed class Board : IDisposable
             if (ReferenceEquals(Local.Value, this))
             {
                 Local.Value = null;
+            }
+
+            if (ReferenceEquals(Ambient, this))
+            {
+                Ambient = null;
             }
 
             File.Delete(Path);

@@ -68,7 +68,7 @@ internal sealed class WorkInvoker<TIn, TOut> : WorkInvoker
         catch (Exception ex)
         {
             return new(RemoteError.From(new WorkSerializationException(
-                $"Item {index} could not be deserialized as {typeof(TIn).FullName} in the worker: {ex.Message}", ex)));
+                $"{ItemName(index)} could not be deserialized as {typeof(TIn).FullName} in the worker: {ex.Message}", ex)));
         }
 
         ValueTask<TOut> pending;
@@ -99,6 +99,9 @@ internal sealed class WorkInvoker<TIn, TOut> : WorkInvoker
         return Serialize(index, result, output);
     }
 
+    /// <summary>"Item 12", or "The item" when the caller does not send positions (a cluster silo).</summary>
+    private static string ItemName(long index) => index >= 0 ? $"Item {index}" : "The item";
+
     private RemoteError? Serialize(long index, TOut result, FrameBuffer output)
     {
         var start = output.Length;
@@ -111,7 +114,7 @@ internal sealed class WorkInvoker<TIn, TOut> : WorkInvoker
         {
             output.Truncate(start);
             return RemoteError.From(new WorkSerializationException(
-                $"The result of item {index} ({typeof(TOut).FullName}) could not be serialized in the worker: {ex.Message}", ex));
+                $"The result of {ItemName(index).ToLowerInvariant()} ({typeof(TOut).FullName}) could not be serialized in the worker: {ex.Message}", ex));
         }
     }
 }

@@ -1,0 +1,291 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json;
+using Concurrency.Strategies.Internal;
+using Concurrency.Strategies.Orleans.Grains;
+using Concurrency.Strategies.Processes;
+using Concurrency.Strategies.Processes.Protocol;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+
+namespace Concurrency.Strategies.Orleans;
+
+/// <summary>
+/// Runs items on stateless worker grains across the silos of a Microsoft Orleans cluster, with the same contract as
+/// the local strategies: one outcome per item, a bounded in-flight window over the whole cluster, lazy input,
+/// cancellation, <see cref="RunOptions.ItemTimeout"/> and Polly pipelines per item.
+/// </summary>
+/// <remarks>
+/// <para>
+/// As with <see cref="ProcessStrategy"/>, the work must be a static method or a lambda that captures nothing: it is
+/// named by assembly and metadata token and found again on the silo, so its assembly (and the item and result types)
+/// must be deployed with every silo, and the silos must call <c>AddConcurrencyStrategiesWorkers()</c>. Items and
+/// results travel as the bytes of <see cref="ClusterStrategyOptions.Serializer"/> (System.Text.Json by default) inside
+/// Orleans messages. A failed item's outcome holds a <see cref="RemoteWorkException"/> with the silo's exception type,
+/// message and stack trace.
+/// </para>
+/// <para>
+/// A silo that fails under an item (connection lost, declared dead) costs that item a resend to another silo, up to
+/// <see cref="ClusterStrategyOptions.SiloFailureRetries"/> times; then the item fails with the Orleans exception.
+/// <see cref="RunOptions.ItemTimeout"/> and cancellation cancel the grain call's token, which Orleans passes to the
+/// silo, and free the item's slot at once; work that ignores its token keeps a silo thread until it returns (nothing
+/// can kill it from here, unlike a worker process).
+/// </para>
+/// <para>The strategy does not own the Orleans client: disposing it ends its runs, not the client's connection.</para>
+/// </remarks>
+public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
+{
+    private const string ClosureFix =
+        "The cluster strategy runs the work on a silo, where the caller's objects do not exist: use a static method (or a "
+        + "static lambda), deploy its assembly with the silos, and pass everything the work needs in the item itself.";
+
+    private readonly IGrainFactory _grains;
+    private readonly ClusterStrategyOptions _options;
+    private readonly StrategyCore _core;
+    private readonly IWorkSerializer _serializer;
+    private readonly WorkIdentity? _serializerIdentity;
+    private readonly ILogger _logger;
+    private readonly int[] _inFlightPerKey;
+    private readonly ConcurrentDictionary<(MethodInfo, Type, Type, Type), string> _starts = new();
+    private readonly ConcurrentDictionary<string, long> _itemsBySilo = new(StringComparer.Ordinal);
+    private long _siloFailures;
+
+    /// <summary>Initializes a new instance of the <see cref="ClusterStrategy"/> class.</summary>
+    /// <param name="grains">The Orleans client's grain factory (<c>IClusterClient</c>, or a silo's own <c>IGrainFactory</c>).</param>
+    /// <param name="options">The options; copied, so later changes have no effect. <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">A logger for run summaries and silo failures; none when <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock for item timeouts and progress; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="grains"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> holds an invalid value, or its serializer factory captures state; the message names it.</exception>
+    public ClusterStrategy(IGrainFactory grains, ClusterStrategyOptions? options = null, ILogger<ClusterStrategy>? logger = null, TimeProvider? timeProvider = null)
+    {
+        Guard.NotNull(grains, "Pass the Orleans client (IClusterClient) or a silo's IGrainFactory; AddOrleansCluster() registers one.");
+        options ??= new ClusterStrategyOptions();
+        OptionsValidation.ThrowIfInvalid(options.Validate("ClusterStrategyOptions."), nameof(options));
+        _grains = grains;
+        _options = options.Clone();
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        if (_options.Serializer is { } factory)
+        {
+            _serializerIdentity = WorkIdentity.From(factory, nameof(options), fix: ClosureFix);
+            _serializer = factory() ?? throw new ArgumentException("ClusterStrategyOptions.Serializer returned null; return an IWorkSerializer.", nameof(options));
+        }
+        else
+        {
+            _serializer = JsonWorkSerializer.Default;
+        }
+
+        _inFlightPerKey = new int[_options.DispatchKeys ?? Math.Clamp(_options.MaxConcurrency, 16, 1024)];
+        _core = new StrategyCore(
+            StrategyKind.Cluster,
+            nameof(ClusterStrategy),
+            _options.MaxConcurrency,
+            timeProvider ?? TimeProvider.System,
+            _logger,
+            threads: null,
+            Resolve);
+    }
+
+    /// <inheritdoc/>
+    public StrategyKind Kind => StrategyKind.Cluster;
+
+    /// <inheritdoc/>
+    public int MaxConcurrency => _core.MaxConcurrency;
+
+    /// <summary>Gets how many items each silo has answered for this strategy, by silo address (a snapshot).</summary>
+    public IReadOnlyDictionary<string, long> ItemsBySilo => new Dictionary<string, long>(_itemsBySilo, StringComparer.Ordinal);
+
+    /// <summary>Gets how many times an item was sent again because the silo running it failed.</summary>
+    public long SiloFailures => Interlocked.Read(ref _siloFailures);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">The work captures state or is an instance method: it cannot run on a silo.</exception>
+    public IAsyncEnumerable<ItemOutcome<TIn, TOut>> RunAsync<TIn, TOut>(
+        IAsyncEnumerable<TIn> items,
+        Func<TIn, CancellationToken, ValueTask<TOut>> work,
+        RunOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        Guard.NotNull(items, Guard.ItemsFix);
+        Guard.NotNull(work, Guard.WorkFix);
+        _core.ThrowIfDisposed();
+        var start = StartFor<TIn, TOut>(work);
+        return _core.Run(items, (item, token) => DispatchAsync<TIn, TOut>(start, item, token), options, cancellationToken);
+    }
+
+    /// <summary>Cancels active runs and waits for their lanes to finish; the Orleans client stays connected.</summary>
+    /// <returns>A task that completes when no run of this strategy is left.</returns>
+    public ValueTask DisposeAsync() => _core.DisposeAsync();
+
+    /// <summary>Cancels active runs and blocks until they have finished.</summary>
+    public void Dispose() => _core.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Whether <paramref name="exception"/> says the silo (or the gateway to it) failed, not the item.</summary>
+    internal static bool IsSiloFailure(Exception exception) =>
+        exception is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException;
+
+    private async ValueTask<TOut> DispatchAsync<TIn, TOut>(string start, TIn item, CancellationToken token)
+    {
+        var trace = System.Diagnostics.Activity.Current;
+        var request = new WorkRequest
+        {
+            Start = start,
+            Item = SerializeItem(item),
+            Index = -1,
+            CallId = Guid.NewGuid(),
+            TraceParent = trace?.Id,
+            TraceState = trace?.TraceStateString,
+        };
+        WorkReply reply;
+        for (var failures = 0; ; failures++)
+        {
+            var key = AcquireKey();
+            try
+            {
+                reply = await CallAsync(_grains.GetGrain<IWorkItemGrain>(key), request, token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception ex) when (IsSiloFailure(ex) && failures < _options.SiloFailureRetries && !token.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _siloFailures);
+                ClusterLog.SiloFailed(_logger, failures + 1, _options.SiloFailureRetries, ex.GetType().Name, ex.Message);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlightPerKey[key]);
+            }
+        }
+
+        _itemsBySilo.AddOrUpdate(reply.Silo, 1, static (_, count) => count + 1);
+        if (reply.Error is { } error)
+        {
+            throw RemoteWorkException.From(JsonSerializer.Deserialize(error, ProtocolJson.Default.RemoteError)!);
+        }
+
+        try
+        {
+            return _serializer.Deserialize<TOut>(reply.Result ?? []);
+        }
+        catch (Exception ex)
+        {
+            throw new WorkSerializationException(
+                $"The result ({typeof(TOut).FullName}) from silo {reply.Silo} could not be deserialized: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Calls the grain. When the token is cancelled, a cancel call goes to the same key (so to the same silo), where it
+    /// cancels the item's token, and the call is given <see cref="ClusterStrategyOptions.CancellationGracePeriod"/> to
+    /// come back: work that stops on its token has stopped before the item's outcome (or the run's end) is reported.
+    /// After that the call is abandoned.
+    /// </summary>
+    private async Task<WorkReply> CallAsync(IWorkItemGrain grain, WorkRequest request, CancellationToken token)
+    {
+        var call = grain.RunAsync(request).AsTask();
+        try
+        {
+            return await call.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested && !call.IsCompleted)
+        {
+            Observe(grain.CancelAsync(request.CallId).AsTask());
+            await Task.WhenAny(call, Task.Delay(_options.CancellationGracePeriod, CancellationToken.None)).ConfigureAwait(false);
+            Observe(call);
+            if (!call.IsCompleted)
+            {
+                ClusterLog.CallAbandoned(_logger, _options.CancellationGracePeriod);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Observes a task whose outcome no longer matters, so a late failure is not an unobserved task exception.</summary>
+    private static void Observe(Task task) =>
+        task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private byte[] SerializeItem<TIn>(TIn item)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        try
+        {
+            _serializer.Serialize(item, buffer);
+        }
+        catch (Exception ex)
+        {
+            throw new WorkSerializationException(
+                $"The item ({typeof(TIn).FullName}) could not be serialized to send it to a silo: {ex.Message}", ex);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Picks the dispatch key for the next call: of two random keys, the one with fewer calls in flight. Keys are spread
+    /// over the client's gateways, so keys that pile up calls (a slow or busy silo) get fewer new ones.
+    /// </summary>
+    private int AcquireKey()
+    {
+        var keys = _inFlightPerKey.Length;
+        var a = Random.Shared.Next(keys);
+        var b = Random.Shared.Next(keys);
+        var key = Volatile.Read(ref _inFlightPerKey[a]) <= Volatile.Read(ref _inFlightPerKey[b]) ? a : b;
+        Interlocked.Increment(ref _inFlightPerKey[key]);
+        return key;
+    }
+
+    /// <summary>The Start message of <paramref name="work"/> as JSON, built once per method (naming the work costs reflection).</summary>
+    private string StartFor<TIn, TOut>(Func<TIn, CancellationToken, ValueTask<TOut>> work)
+    {
+        var original = WorkIdentity.Unwrap(work);
+        var key = (original.Method, original.GetType(), typeof(TIn), typeof(TOut));
+        if (_starts.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var identity = WorkIdentity.From(original, nameof(work), fix: ClosureFix);
+        var start = new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity);
+        return _starts.GetOrAdd(key, JsonSerializer.Serialize(start, ProtocolJson.Default.StartMessage));
+    }
+
+    private RunSettings Resolve(RunOptions options, int defaultConcurrency)
+    {
+        StrategyCore.ValidateCommon(options, ClusterStrategyOptions.MaxConcurrencyLimit, nameof(ClusterStrategy));
+        if (options.BatchSize is not null)
+        {
+            throw new ArgumentException(
+                $"RunOptions.BatchSize ({options.BatchSize}) does not apply to the ClusterStrategy: every item is its own grain call. "
+                + "Remove BatchSize, or make each item carry more work (a group of inputs) when items are tiny.",
+                nameof(options));
+        }
+
+        var max = options.MaxConcurrency ?? defaultConcurrency;
+        return new RunSettings
+        {
+            Kind = StrategyKind.Cluster,
+            MaxConcurrency = max,
+            Ordered = options.Ordered,
+            FailFast = options.FailFast,
+            WindowCapacity = Async.AsyncConstants.WindowCapacity(max),
+            ProgressInterval = _options.ProgressInterval,
+            ItemTimeout = options.ItemTimeout,
+            Resilience = options.Resilience,
+            Progress = options.Progress,
+            TotalCount = options.TotalCount,
+        };
+    }
+}
+
+/// <summary>Log messages of the cluster strategy.</summary>
+internal static partial class ClusterLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "A silo failed under an item ({Exception}: {Reason}); sending it to another silo (resend {Attempt} of {Limit}).")]
+    public static partial void SiloFailed(ILogger logger, int attempt, int limit, string exception, string reason);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "A cancelled item's grain call did not come back within the CancellationGracePeriod ({GracePeriod}); its work may still be running on the silo.")]
+    public static partial void CallAbandoned(ILogger logger, TimeSpan gracePeriod);
+}

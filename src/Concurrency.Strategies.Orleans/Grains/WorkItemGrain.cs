@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Concurrency.Strategies.Processes.Protocol;
+using Concurrency.Strategies.Processes.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Concurrency;
+
+namespace Concurrency.Strategies.Orleans.Grains;
+
+/// <summary>
+/// Runs items on the silo that activated it (a stateless worker activates on the silo the call arrives at: the
+/// client's gateway for that key). The work runs on the silo's thread pool, not in the activation's turn, so the
+/// activation stays free for more items and for cancel calls, and it is reentrant, so many items share it.
+/// </summary>
+[StatelessWorker]
+[Reentrant]
+internal sealed class WorkItemGrain : Grain, IWorkItemGrain
+{
+    /// <summary>The activity the work runs in on the silo, a child of the caller's (as a worker process's batch activity is).</summary>
+    public const string ItemActivityName = ItemInvocation.ActivityName;
+
+    private readonly SiloWorkRegistry? _registry;
+
+    public WorkItemGrain(IServiceProvider services)
+    {
+        _registry = services.GetService<SiloWorkRegistry>();
+    }
+
+    public async ValueTask<WorkReply> RunAsync(WorkRequest request)
+    {
+        if (_registry is null)
+        {
+            return Failed(new InvalidOperationException(
+                $"Silo {RuntimeIdentity} has the Concurrency.Strategies.Orleans grains but was not set up to run work items: "
+                + "call siloBuilder.AddConcurrencyStrategiesWorkers() where the silo is configured."));
+        }
+
+        WorkInvoker invoker;
+        try
+        {
+            invoker = _registry.Get(request.Start);
+        }
+        catch (Exception ex)
+        {
+            return Failed(new InvalidOperationException(
+                $"Silo {RuntimeIdentity} cannot run this work: {ex.Message} Deploy the assembly that holds the work (and the item and result types) with every silo.", ex));
+        }
+
+        var output = new FrameBuffer(256);
+        var source = _registry.Begin(request.CallId);
+        RemoteError? error = null;
+        try
+        {
+            var token = source.Token;
+            error = await Task.Run(() => ItemInvocation.InvokeAsync(invoker, request, output, token), CancellationToken.None).ConfigureAwait(true);
+        }
+        finally
+        {
+            _registry.End(request.CallId, source, succeeded: error is null);
+        }
+
+        return error is null
+            ? new WorkReply { Result = output.WrittenSpan.ToArray(), Silo = RuntimeIdentity }
+            : new WorkReply { Error = JsonSerializer.Serialize(error, ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
+    }
+
+    public ValueTask CancelAsync(Guid callId)
+    {
+        _registry?.Cancel(callId);
+        return ValueTask.CompletedTask;
+    }
+
+    private WorkReply Failed(Exception exception) =>
+        new() { Error = JsonSerializer.Serialize(RemoteError.From(exception), ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
+}
+
+/// <summary>Runs an item on the silo's thread pool, outside the grain's turn, inside the item activity when the caller has a trace.</summary>
+internal static class ItemInvocation
+{
+    /// <summary>The activity the work runs in.</summary>
+    public const string ActivityName = "concurrency.strategies.cluster.item";
+
+    public static async Task<RemoteError?> InvokeAsync(WorkInvoker invoker, WorkRequest request, FrameBuffer output, CancellationToken token)
+    {
+        using var activity = request.TraceParent is { } parent ? StartActivity(parent, request.TraceState) : null;
+        return await invoker.InvokeAsync(request.Index, request.Item, output, token).ConfigureAwait(false);
+    }
+
+    private static Activity StartActivity(string parent, string? state)
+    {
+        var activity = new Activity(ActivityName).SetParentId(parent);
+        activity.TraceStateString = state;
+        return activity.Start();
+    }
+}
