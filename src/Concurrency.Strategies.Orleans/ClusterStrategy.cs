@@ -42,15 +42,24 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         "The cluster strategy runs the work on a silo, where the caller's objects do not exist: use a static method (or a "
         + "static lambda), deploy its assembly with the silos, and pass everything the work needs in the item itself.";
 
+    /// <summary>Checks in a row that find an item neither running nor answered before it counts as lost with its silo.</summary>
+    private const int LostAfterChecks = 2;
+
+    /// <summary>How long a key whose call failed with its silo gets no new items.</summary>
+    private static readonly TimeSpan SuspectPeriod = TimeSpan.FromSeconds(5);
+
     private readonly IGrainFactory _grains;
     private readonly ClusterStrategyOptions _options;
     private readonly StrategyCore _core;
     private readonly IWorkSerializer _serializer;
     private readonly WorkIdentity? _serializerIdentity;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
     private readonly int[] _inFlightPerKey;
+    private readonly long[] _suspectUntil;
     private readonly ConcurrentDictionary<(MethodInfo, Type, Type, Type), string> _starts = new();
     private readonly ConcurrentDictionary<string, long> _itemsBySilo = new(StringComparer.Ordinal);
+    private readonly long _suspectTicks;
     private long _siloFailures;
 
     /// <summary>Initializes a new instance of the <see cref="ClusterStrategy"/> class.</summary>
@@ -68,6 +77,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         _grains = grains;
         _options = options.Clone();
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         if (_options.Serializer is { } factory)
         {
             _serializerIdentity = WorkIdentity.From(factory, nameof(options), fix: ClosureFix);
@@ -79,11 +89,13 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
 
         _inFlightPerKey = new int[_options.DispatchKeys ?? Math.Clamp(_options.MaxConcurrency, 16, 1024)];
+        _suspectUntil = new long[_inFlightPerKey.Length];
+        _suspectTicks = (long)(SuspectPeriod.TotalSeconds * _timeProvider.TimestampFrequency);
         _core = new StrategyCore(
             StrategyKind.Cluster,
             nameof(ClusterStrategy),
             _options.MaxConcurrency,
-            timeProvider ?? TimeProvider.System,
+            _timeProvider,
             _logger,
             threads: null,
             Resolve);
@@ -148,8 +160,15 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
                 reply = await CallAsync(_grains.GetGrain<IWorkItemGrain>(key), request, token).ConfigureAwait(false);
                 break;
             }
-            catch (Exception ex) when (IsSiloFailure(ex) && failures < _options.SiloFailureRetries && !token.IsCancellationRequested)
+            catch (Exception ex) when (IsSiloFailure(ex))
             {
+                // The key's gateway is likely the lost silo: keep new items off it until the client has rerouted it.
+                Volatile.Write(ref _suspectUntil[key], _timeProvider.GetTimestamp() + _suspectTicks);
+                if (failures >= _options.SiloFailureRetries || token.IsCancellationRequested)
+                {
+                    throw;
+                }
+
                 Interlocked.Increment(ref _siloFailures);
                 ClusterLog.SiloFailed(_logger, failures + 1, _options.SiloFailureRetries, ex.GetType().Name, ex.Message);
             }
@@ -157,6 +176,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
             {
                 Interlocked.Decrement(ref _inFlightPerKey[key]);
             }
+
+            // A short, growing pause before the resend, so the client can notice the lost gateway.
+            await Task.Delay(TimeSpan.FromMilliseconds(50 << Math.Min(failures, 6)), _timeProvider, token).ConfigureAwait(false);
         }
 
         _itemsBySilo.AddOrUpdate(reply.Silo, 1, static (_, count) => count + 1);
@@ -187,7 +209,28 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         var call = grain.RunAsync(request).AsTask();
         try
         {
-            return await call.WaitAsync(token).ConfigureAwait(false);
+            var interval = _options.SiloCheckInterval;
+            var missed = 0;
+            while (true)
+            {
+                try
+                {
+                    return await call.WaitAsync(interval, _timeProvider, token).ConfigureAwait(false);
+                }
+                catch (TimeoutException) when (!call.IsCompleted)
+                {
+                    // Still running after an interval: ask its silo (the same key routes to the same gateway) whether it has it.
+                }
+
+                missed = await StillRunningAsync(grain, request.CallId, interval, token).ConfigureAwait(false) ? 0 : missed + 1;
+                if (missed >= LostAfterChecks)
+                {
+                    Observe(call);
+                    throw new SiloUnavailableException(
+                        $"The silo running this item stopped answering for it: {LostAfterChecks} checks {interval} apart found it neither "
+                        + "running there nor answered (the silo died, or its gateway did). The item counts as lost with its silo.");
+                }
+            }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested && !call.IsCompleted)
         {
@@ -200,6 +243,21 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Asks the silo behind <paramref name="grain"/>'s key whether it runs the call; no answer within the interval counts as no.</summary>
+    private async Task<bool> StillRunningAsync(IWorkItemGrain grain, Guid callId, TimeSpan interval, CancellationToken token)
+    {
+        var check = grain.IsRunningAsync(callId).AsTask();
+        try
+        {
+            return await check.WaitAsync(interval, _timeProvider, token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || IsSiloFailure(ex))
+        {
+            Observe(check);
+            return false;
         }
     }
 
@@ -224,15 +282,30 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     }
 
     /// <summary>
-    /// Picks the dispatch key for the next call: of two random keys, the one with fewer calls in flight. Keys are spread
-    /// over the client's gateways, so keys that pile up calls (a slow or busy silo) get fewer new ones.
+    /// Picks the dispatch key for the next call: of two random keys, the one with fewer calls in flight, skipping keys
+    /// whose call just failed with its silo. Keys are spread over the client's gateways, so keys that pile up calls (a
+    /// slow or busy silo) get fewer new ones, and the keys of a lost silo none until the client has rerouted them.
     /// </summary>
     private int AcquireKey()
     {
         var keys = _inFlightPerKey.Length;
-        var a = Random.Shared.Next(keys);
-        var b = Random.Shared.Next(keys);
-        var key = Volatile.Read(ref _inFlightPerKey[a]) <= Volatile.Read(ref _inFlightPerKey[b]) ? a : b;
+        var now = _timeProvider.GetTimestamp();
+        var key = 0;
+        for (var tries = 0; tries < 4; tries++)
+        {
+            var a = Random.Shared.Next(keys);
+            var b = Random.Shared.Next(keys);
+            var aSuspect = Volatile.Read(ref _suspectUntil[a]) > now;
+            var bSuspect = Volatile.Read(ref _suspectUntil[b]) > now;
+            key = aSuspect != bSuspect
+                ? (aSuspect ? b : a)
+                : Volatile.Read(ref _inFlightPerKey[a]) <= Volatile.Read(ref _inFlightPerKey[b]) ? a : b;
+            if (!aSuspect || !bSuspect)
+            {
+                break;
+            }
+        }
+
         Interlocked.Increment(ref _inFlightPerKey[key]);
         return key;
     }

@@ -45,6 +45,15 @@ public sealed class ClusterStrategyOptions
     public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// Gets or sets how often the silo of an item still running is asked whether it still has the item. Two answers in a
+    /// row that it does not (or no answer within the interval) count as a silo failure: the item is sent to another silo
+    /// (<see cref="SiloFailureRetries"/>). Orleans itself does not always fail a client's pending call when the silo dies,
+    /// so without these checks such an item would wait forever. Items shorter than the interval are never checked.
+    /// Default 5 seconds.
+    /// </summary>
+    public TimeSpan SiloCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Gets or sets how many grain keys items are spread over; each key is routed through one of the client's gateways,
     /// and its activations live on that silo. <see langword="null"/> (the default): <see cref="MaxConcurrency"/>,
     /// at least 16 and at most 1,024. More keys spread load more evenly over more silos.
@@ -73,6 +82,11 @@ public sealed class ClusterStrategyOptions
         foreach (var error in OptionsValidation.ProgressInterval(ProgressInterval, prefix))
         {
             yield return error;
+        }
+
+        if (SiloCheckInterval < TimeSpan.FromMilliseconds(100) || SiloCheckInterval > TimeSpan.FromHours(1))
+        {
+            yield return $"{prefix}SiloCheckInterval must be between 100 ms and an hour; got {SiloCheckInterval}. Shorter finds a dead silo sooner and costs a call per running item per interval.";
         }
 
         if (CancellationGracePeriod < TimeSpan.Zero || CancellationGracePeriod > TimeSpan.FromMinutes(10))

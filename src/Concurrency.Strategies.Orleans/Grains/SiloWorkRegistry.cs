@@ -63,6 +63,9 @@ internal sealed class SiloWorkRegistry
         return _invokers.GetOrAdd(startJson, invoker);
     }
 
+    /// <summary>Whether the item with <paramref name="callId"/> is running on this silo.</summary>
+    public bool IsRunning(Guid callId) => _running.ContainsKey(callId);
+
     /// <summary>Registers a starting item; its token is cancelled by <see cref="Cancel"/> (or already is, if the cancel came first).</summary>
     public CancellationTokenSource Begin(Guid callId)
     {

@@ -63,8 +63,7 @@ internal interface IWorkItemGrain : IGrainWithIntegerKey
     /// of a stateless worker, not necessarily the one running the call (dotnet/orleans#9877), so cancellation is a call
     /// of its own, routed by the same key to the same silo, where a silo-wide registry finds the item. The response
     /// timeout is a day: how long an item may take is the caller's <c>RunOptions.ItemTimeout</c>, not Orleans' 30-second
-    /// default. A silo that dies fails its pending calls at once (the connection drops, or the membership declares it
-    /// dead), so the long timeout does not delay failure handling.
+    /// default. A silo that dies is noticed by the caller's checks (<see cref="IsRunningAsync"/>), not by this timeout.
     /// </remarks>
     [Alias("Run")]
     [ResponseTimeout("1.00:00:00")]
@@ -73,4 +72,11 @@ internal interface IWorkItemGrain : IGrainWithIntegerKey
     /// <summary>Cancels the token of the item with <paramref name="callId"/> on this silo, or of the item that arrives with it next.</summary>
     [Alias("Cancel")]
     ValueTask CancelAsync(Guid callId);
+
+    /// <summary>
+    /// Whether this silo is running the item with <paramref name="callId"/>: the caller's check that a long call's silo is
+    /// still alive and still has the item (Orleans does not always fail a client's pending calls when their silo dies).
+    /// </summary>
+    [Alias("IsRunning")]
+    ValueTask<bool> IsRunningAsync(Guid callId);
 }

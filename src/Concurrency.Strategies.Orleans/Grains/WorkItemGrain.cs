@@ -70,6 +70,8 @@ internal sealed class WorkItemGrain : Grain, IWorkItemGrain
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<bool> IsRunningAsync(Guid callId) => ValueTask.FromResult(_registry?.IsRunning(callId) ?? false);
+
     private WorkReply Failed(Exception exception) =>
         new() { Error = JsonSerializer.Serialize(RemoteError.From(exception), ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
 }
