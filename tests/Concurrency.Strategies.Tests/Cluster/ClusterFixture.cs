@@ -5,7 +5,8 @@ namespace Concurrency.Strategies.Tests.Cluster;
 
 /// <summary>
 /// A real Orleans cluster of three in-process silos (Orleans.TestingHost), started once for the tests of the
-/// <see cref="ClusterTestGroup"/>: each silo has its own gateway, membership and messaging over localhost sockets.
+/// <see cref="ClusterTestGroup"/>: each silo has its own gateway and membership, and silos and client talk over TCP
+/// sockets on localhost.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -40,6 +41,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             return Task.Run(async () =>
             {
                 var builder = new TestClusterBuilder((short)silos);
+
+                // Real sockets on localhost between silos and to the client (the test host's default is in-memory).
+                builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
                 if (withWorkers)
                 {
                     builder.AddSiloBuilderConfigurator<WorkerSilo>();
