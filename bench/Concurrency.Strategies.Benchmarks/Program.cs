@@ -40,6 +40,9 @@ switch (mode)
         // The scenarios, CPU scaling, overhead and memory, every strategy beside Python's approaches; writes docs/benchmarks.md and docs/images.
         //   dotnet run ... -- scenarios [--quick] [--no-python] [--only download,scrape,...] [--rounds N]
         return await Concurrency.Strategies.Benchmarks.Scenarios.ScenarioBench.RunAsync(args[1..]);
+    case "cluster":
+        // The cluster strategy on three local silo processes against the process strategy: docs/scale-out.md.
+        return await Concurrency.Strategies.Benchmarks.Cluster.ClusterBench.RunAsync(args[1..]);
     case "profile":
         // A missed target's case, looped for a profiler: dotnet ... -- profile thread-tiny|async-yield|process-auto|process-roundtrip [seconds]
         return await ProfileTargets.RunAsync(

@@ -106,7 +106,8 @@ internal static class ScenarioBench
         return failed.Count == 0 && leftovers.Count == 0 ? 0 : 1;
     }
 
-    private static async Task RunWorkloadAsync(Workload workload, int rounds)
+    /// <summary>Runs every case of a workload once per round (warm-ups first), in an order that turns each round; shared with the cluster bench.</summary>
+    internal static async Task RunWorkloadAsync(Workload workload, int rounds)
     {
         Console.WriteLine();
         Console.WriteLine($"== {workload.Name}: {workload.Title}");
@@ -614,7 +615,7 @@ internal static class ScenarioBench
 
     // ---------------------------------------------------------------- cases
 
-    private static BenchCase DotNet(
+    internal static BenchCase DotNet(
         string workload, Family family, string approach, int concurrency, int items, Func<CancellationToken, Task<Sample>> run, string setting = "", bool baseline = false, int batch = 0,
         Func<CancellationToken, Task>? warmUp = null) =>
         new() { Workload = workload, Runtime = Runtime.DotNet, Family = family, Approach = approach, Concurrency = concurrency, Items = items, Run = run, Setting = setting, IsBaseline = baseline, Batch = batch, WarmUp = warmUp };
@@ -664,15 +665,15 @@ internal static class ScenarioBench
     private static string[] Chunk(int? chunk) => chunk is { } c ? ["--chunksize", Text(c)] : [];
 
     /// <summary>Times a run on a strategy: one outcome per index, none failed, the results' checksum as expected.</summary>
-    private static Task<Sample> TimeAsync<TIn, TOut>(
+    internal static Task<Sample> TimeAsync<TIn, TOut>(
         IExecutionStrategy strategy, IReadOnlyList<TIn> items, Func<TIn, TOut> work, Func<TOut, long> checksum, long expected, RunOptions? options, CancellationToken cancellationToken, bool dispose = true) =>
         TimeAsync(strategy, items.Count, checksum, expected, strategy.RunAsync(items, work, options, cancellationToken), dispose);
 
-    private static Task<Sample> TimeAsync<TIn, TOut>(
+    internal static Task<Sample> TimeAsync<TIn, TOut>(
         IExecutionStrategy strategy, IReadOnlyList<TIn> items, Func<TIn, CancellationToken, ValueTask<TOut>> work, Func<TOut, long> checksum, long expected, CancellationToken cancellationToken) =>
         TimeAsync(strategy, items.Count, checksum, expected, strategy.RunAsync(items, work, null, cancellationToken), dispose: true);
 
-    private static async Task<Sample> TimeAsync<TIn, TOut>(IExecutionStrategy strategy, int count, Func<TOut, long> checksum, long expected, IAsyncEnumerable<ItemOutcome<TIn, TOut>> run, bool dispose)
+    internal static async Task<Sample> TimeAsync<TIn, TOut>(IExecutionStrategy strategy, int count, Func<TOut, long> checksum, long expected, IAsyncEnumerable<ItemOutcome<TIn, TOut>> run, bool dispose)
     {
         try
         {
