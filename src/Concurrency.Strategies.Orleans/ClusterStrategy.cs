@@ -69,9 +69,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// <param name="timeProvider">The clock for item timeouts and progress; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="grains"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> holds an invalid value, or its serializer factory captures state; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The app loaded another version of the Concurrency.Strategies package than this one's.</exception>
     public ClusterStrategy(IGrainFactory grains, ClusterStrategyOptions? options = null, ILogger<ClusterStrategy>? logger = null, TimeProvider? timeProvider = null)
     {
         Guard.NotNull(grains, "Pass the Orleans client (IClusterClient) or a silo's IGrainFactory; AddOrleansCluster() registers one.");
+        CoreVersion.ThrowIfMismatched();
         options ??= new ClusterStrategyOptions();
         OptionsValidation.ThrowIfInvalid(options.Validate("ClusterStrategyOptions."), nameof(options));
         _grains = grains;

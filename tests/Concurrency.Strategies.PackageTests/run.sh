@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package check: pack the library (after `dotnet build Concurrency.Strategies.sln -c Release`), then build and
-# run two fresh consumers that reference the .nupkg by id and version, not by project: a console app (its result is
-# written to <results>/package-console.result) and an xunit project (its TRX goes to <results>).
+# run fresh consumers that reference the .nupkg by id and version, not by project: a console app (its result is
+# written to <results>/package-console.result), a cluster app on the Orleans package (<results>/package-cluster.result)
+# and an xunit project (its TRX goes to <results>).
 # Usage: bash tests/Concurrency.Strategies.PackageTests/run.sh [results-directory]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,12 +20,24 @@ dotnet pack "$root/src/Concurrency.Strategies/Concurrency.Strategies.csproj" -c 
   -p:PackageVersion="$version"
 if command -v unzip >/dev/null 2>&1; then unzip -l "$packages/Concurrency.Strategies.$version.nupkg"; else echo "(unzip is not installed: the package listing is skipped)"; fi
 
+echo "== pack Concurrency.Strategies.Orleans $version"
+dotnet pack "$root/src/Concurrency.Strategies.Orleans/Concurrency.Strategies.Orleans.csproj" -c Release --no-build -o "$packages" \
+  -p:PackageVersion="$version"
+
 echo "== console consumer"
 rm -f "$results/package-console.result"
 if dotnet run --project "$here/ConsoleConsumer" -c Release -p:ConcurrencyStrategiesVersion="$version"; then
   echo passed > "$results/package-console.result"
 else
   echo failed > "$results/package-console.result"
+fi
+
+echo "== cluster consumer (Concurrency.Strategies.Orleans: a silo and the strategy in one host)"
+rm -f "$results/package-cluster.result"
+if timeout 300 dotnet run --project "$here/ClusterConsumer" -c Release -p:ConcurrencyStrategiesVersion="$version"; then
+  echo passed > "$results/package-cluster.result"
+else
+  echo failed > "$results/package-cluster.result"
 fi
 
 echo "== xunit consumer"

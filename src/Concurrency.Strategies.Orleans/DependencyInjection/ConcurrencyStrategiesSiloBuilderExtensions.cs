@@ -16,9 +16,11 @@ public static class ConcurrencyStrategiesSiloBuilderExtensions
     /// <param name="builder">The silo builder (<c>UseOrleans(silo => silo.AddConcurrencyStrategiesWorkers())</c>).</param>
     /// <returns>The same builder, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The silo loaded another version of the Concurrency.Strategies package than this one's.</exception>
     public static ISiloBuilder AddConcurrencyStrategiesWorkers(this ISiloBuilder builder)
     {
         Guard.NotNull(builder, "Call it inside UseOrleans(silo => ...) on the silo builder.");
+        global::Concurrency.Strategies.Orleans.CoreVersion.ThrowIfMismatched();
         builder.Services.TryAddSingleton<SiloWorkRegistry>();
         return builder;
     }
