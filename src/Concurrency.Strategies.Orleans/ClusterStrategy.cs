@@ -48,6 +48,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// <summary>How long a key whose call failed with its silo gets no new items.</summary>
     private static readonly TimeSpan SuspectPeriod = TimeSpan.FromSeconds(5);
 
+    /// <summary>The other keys of that silo get no new items for this many times <see cref="SuspectPeriod"/>.</summary>
+    private const int SiloSuspectFactor = 3;
+
     private readonly IGrainFactory _grains;
     private readonly ClusterStrategyOptions _options;
     private readonly StrategyCore _core;
@@ -57,6 +60,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly int[] _inFlightPerKey;
     private readonly long[] _suspectUntil;
+
+    /// <summary>Per key, the silo that answered its last call: the key's gateway, as far as this client knows.</summary>
+    private readonly string?[] _keySilo;
+    private readonly ConcurrentDictionary<string, long> _suspectSilos = new(StringComparer.Ordinal);
+    private long _anySiloSuspectUntil;
     private readonly ConcurrentDictionary<(MethodInfo, Type, Type, Type), string> _starts = new();
     private readonly ConcurrentDictionary<string, long> _itemsBySilo = new(StringComparer.Ordinal);
     private readonly long _suspectTicks;
@@ -92,6 +100,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
 
         _inFlightPerKey = new int[_options.DispatchKeys ?? Math.Clamp(_options.MaxConcurrency, 16, 1024)];
         _suspectUntil = new long[_inFlightPerKey.Length];
+        _keySilo = new string?[_inFlightPerKey.Length];
         _suspectTicks = (long)(SuspectPeriod.TotalSeconds * _timeProvider.TimestampFrequency);
         _core = new StrategyCore(
             StrategyKind.Cluster,
@@ -154,9 +163,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
             TraceState = trace?.TraceStateString,
         };
         WorkReply reply;
+        int lastKey;
         for (var failures = 0; ; failures++)
         {
             var key = AcquireKey();
+            lastKey = key;
             try
             {
                 reply = await CallAsync(_grains.GetGrain<IWorkItemGrain>(key), request, token).ConfigureAwait(false);
@@ -164,8 +175,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
             }
             catch (Exception ex) when (IsSiloFailure(ex))
             {
-                // The key's gateway is likely the lost silo: keep new items off it until the client has rerouted it.
-                Volatile.Write(ref _suspectUntil[key], _timeProvider.GetTimestamp() + _suspectTicks);
+                // The key's gateway is likely the lost silo: keep new items off it, and off every key last answered by
+                // that silo, until the client has rerouted them.
+                Suspect(key);
                 if (failures >= _options.SiloFailureRetries || token.IsCancellationRequested)
                 {
                     throw;
@@ -184,6 +196,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
 
         _itemsBySilo.AddOrUpdate(reply.Silo, 1, static (_, count) => count + 1);
+        Volatile.Write(ref _keySilo[lastKey], reply.Silo);
         if (reply.Error is { } error)
         {
             throw RemoteWorkException.From(JsonSerializer.Deserialize(error, ProtocolJson.Default.RemoteError)!);
@@ -297,8 +310,8 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         {
             var a = Random.Shared.Next(keys);
             var b = Random.Shared.Next(keys);
-            var aSuspect = Volatile.Read(ref _suspectUntil[a]) > now;
-            var bSuspect = Volatile.Read(ref _suspectUntil[b]) > now;
+            var aSuspect = IsSuspect(a, now);
+            var bSuspect = IsSuspect(b, now);
             key = aSuspect != bSuspect
                 ? (aSuspect ? b : a)
                 : Volatile.Read(ref _inFlightPerKey[a]) <= Volatile.Read(ref _inFlightPerKey[b]) ? a : b;
@@ -310,6 +323,36 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
 
         Interlocked.Increment(ref _inFlightPerKey[key]);
         return key;
+    }
+
+    /// <summary>Whether <paramref name="key"/> failed with its silo lately, or was last answered by a silo that did.</summary>
+    private bool IsSuspect(int key, long now)
+    {
+        if (Volatile.Read(ref _suspectUntil[key]) > now)
+        {
+            return true;
+        }
+
+        return Volatile.Read(ref _anySiloSuspectUntil) > now
+            && Volatile.Read(ref _keySilo[key]) is { } silo
+            && _suspectSilos.TryGetValue(silo, out var until)
+            && until > now;
+    }
+
+    /// <summary>Keeps new items off a key whose call failed with its silo, and off that silo's other keys for longer.</summary>
+    private void Suspect(int key)
+    {
+        var now = _timeProvider.GetTimestamp();
+        Volatile.Write(ref _suspectUntil[key], now + _suspectTicks);
+        if (Volatile.Read(ref _keySilo[key]) is { } silo)
+        {
+            var until = now + (SiloSuspectFactor * _suspectTicks);
+            _suspectSilos[silo] = until;
+            if (until > Volatile.Read(ref _anySiloSuspectUntil))
+            {
+                Volatile.Write(ref _anySiloSuspectUntil, until);
+            }
+        }
     }
 
     /// <summary>The Start message of <paramref name="work"/> as JSON, built once per method (naming the work costs reflection).</summary>

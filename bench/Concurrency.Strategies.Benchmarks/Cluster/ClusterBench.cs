@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Concurrency.Strategies.Async;
 using Concurrency.Strategies.Benchmarks.Scenarios;
+using Concurrency.Strategies.LocalCluster;
 using Concurrency.Strategies.Orleans;
 using Concurrency.Strategies.Processes;
 using Concurrency.Strategies.Threading;
@@ -28,8 +29,6 @@ internal static class ClusterBench
     public const string End = "<!-- cluster:end -->";
 
     private const int Silos = 3;
-    private const int SiloPortBase = 22111;
-    private const int GatewayPortBase = 22211;
     private static readonly int Cores = Environment.ProcessorCount;
 
     public static async Task<int> RunAsync(string[] args)
@@ -42,18 +41,13 @@ internal static class ClusterBench
             $"{Cores} cores, .NET {Environment.Version}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}");
         Console.WriteLine($"Cluster bench ({(quick ? "quick" : "full")}, {rounds} round(s), medians): {machine}.");
 
-        var siloDll = FindSilo();
-        var silos = new List<Process>();
+        LocalSilos? silos = null;
         IHost? client = null;
         var workloads = new List<Workload>();
         try
         {
-            for (var i = 0; i < Silos; i++)
-            {
-                silos.Add(await StartSiloAsync(siloDll, i));
-            }
-
-            client = await StartClientAsync();
+            silos = await LocalSilos.StartAsync(Silos, line => Console.WriteLine($"  {line}"));
+            client = await StartClientAsync(silos.GatewayPorts);
             var cluster = client.Services.GetRequiredService<ClusterStrategy>();
             await using var processes = new ProcessStrategy(new ProcessStrategyOptions { WorkerCount = Cores });
             await processes.WarmUpAsync();
@@ -87,7 +81,10 @@ internal static class ClusterBench
                 client.Dispose();
             }
 
-            await StopSilosAsync(silos);
+            if (silos is not null)
+            {
+                await silos.DisposeAsync();
+            }
         }
 
         var failed = workloads.SelectMany(w => w.Cases).Where(c => c.Failed).ToList();
@@ -207,101 +204,16 @@ internal static class ClusterBench
 
     // ---------------------------------------------------------------- the cluster
 
-    private static string FindSilo()
-    {
-        const string Relative = "samples/Concurrency.Strategies.Silo/bin/Release/net10.0/Concurrency.Strategies.Silo.dll";
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, Relative);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"The silo app ({Relative}) is not built: run dotnet build Concurrency.Strategies.sln -c Release first.");
-    }
-
-    private static async Task<Process> StartSiloAsync(string dll, int instance)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { dll, "--instance", Text(instance), "--silo-port", Text(SiloPortBase), "--gateway-port", Text(GatewayPortBase), "--exit-on-stdin-close" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var silo = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        silo.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { Length: > 0 } line)
-            {
-                Console.Error.WriteLine($"  silo {instance}: {line}");
-            }
-        };
-        silo.BeginErrorReadLine();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await silo.StandardOutput.ReadLineAsync(limit.Token) is { } line)
-        {
-            if (line.Contains("ready", StringComparison.Ordinal))
-            {
-                Console.WriteLine($"  {line} (pid {silo.Id})");
-                _ = silo.StandardOutput.ReadToEndAsync(CancellationToken.None);
-                return silo;
-            }
-        }
-
-        throw new InvalidOperationException($"Silo {instance} exited before it was ready (exit code {(silo.HasExited ? silo.ExitCode : -1)}).");
-    }
-
-    private static async Task<IHost> StartClientAsync()
+    /// <summary>A client host as an app would have it: AddOrleansCluster with the local silos' gateways.</summary>
+    private static async Task<IHost> StartClientAsync(int[] gateways)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var gateways = Enumerable.Range(GatewayPortBase, Silos).ToArray();
         builder.Services.AddConcurrencyStrategies().AddOrleansCluster(configureClient: client => client.UseLocalhostClustering(gateways));
         var host = builder.Build();
         await host.StartAsync();
         return host;
     }
-
-    private static async Task StopSilosAsync(List<Process> silos)
-    {
-        foreach (var silo in silos)
-        {
-            try
-            {
-                silo.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // Already gone.
-            }
-        }
-
-        foreach (var silo in silos)
-        {
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await silo.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                silo.Kill(entireProcessTree: true);
-                Console.WriteLine($"  silo pid {silo.Id} did not stop within 15 s and was killed.");
-            }
-
-            silo.Dispose();
-        }
-    }
-
-    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     // ---------------------------------------------------------------- report
 
