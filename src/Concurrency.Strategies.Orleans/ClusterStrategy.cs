@@ -115,6 +115,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// <inheritdoc/>
     public StrategyKind Kind => StrategyKind.Cluster;
 
+    /// <summary>Gets the grain factory the strategy calls (for the bench's bare-call baseline).</summary>
+    internal IGrainFactory GrainFactory => _grains;
+
     /// <inheritdoc/>
     public int MaxConcurrency => _core.MaxConcurrency;
 

@@ -113,6 +113,8 @@ internal static class ClusterBench
             ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "ClusterStrategy", 64, count,
                 ct => ScenarioBench.TimeAsync(cluster, items, ScenarioWork.AddOne, x => x, expected, new RunOptions { MaxConcurrency = 64 }, ct, dispose: false), "3 silos: a grain call per item",
                 warmUp: ct => ScenarioBench.TimeAsync(cluster, items[..500], ScenarioWork.AddOne, x => x, Sum(500), null, ct, dispose: false)),
+            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans call alone", 64, count,
+                ct => BareCallsAsync(cluster, count, 64, ct), "no work, no window: the grain's IsRunningAsync, Task.WhenAll over a SemaphoreSlim"),
             ScenarioBench.DotNet("cluster-overhead", Family.Async, "AsyncStrategy", 64, count,
                 ct => ScenarioBench.TimeAsync(new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = 64 }), items, ScenarioWork.AddOne, x => x, expected, null, ct), "in process, for scale"),
         };
@@ -127,6 +129,7 @@ internal static class ClusterBench
         {
             ScenarioBench.DotNet("cluster-roundtrip", Family.Processes, "ProcessStrategy", 1, calls, ct => OneAtATimeAsync(processes, calls, expected, ct), "InvokeAsync, one after another", baseline: true, batch: 1),
             ScenarioBench.DotNet("cluster-roundtrip", Family.BuiltIn, "ClusterStrategy", 1, calls, ct => OneAtATimeAsync(cluster, calls, expected, ct), "InvokeAsync, one after another"),
+            ScenarioBench.DotNet("cluster-roundtrip", Family.BuiltIn, "Orleans call alone", 1, calls, ct => BareCallsAsync(cluster, calls, 1, ct), "the grain's IsRunningAsync, one after another"),
         };
         return new Workload("cluster-roundtrip", string.Create(CultureInfo.InvariantCulture, $"Warm round trip: {calls:N0} trivial items, one at a time"), Measure.PerItem, cases, null,
             "Latency of one item with nothing else in flight: to a warm worker process over its pipes, against a grain call to a silo over TCP.");
@@ -179,6 +182,43 @@ internal static class ClusterBench
 
         var seconds = clock.Elapsed.TotalSeconds;
         return new Sample(seconds, sum == expected ? null : $"sum {sum}, expected {expected}");
+    }
+
+    /// <summary>
+    /// The floor under the cluster strategy: bare grain calls to the same worker grain (its no-op <c>IsRunningAsync</c>),
+    /// spread over the same keys, <paramref name="concurrency"/> at a time, with no run engine, serialization or work.
+    /// </summary>
+    private static async Task<Sample> BareCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
+    {
+        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IWorkItemGrain>(k)).ToArray();
+        using var gate = new SemaphoreSlim(concurrency);
+        var answered = 0;
+        var clock = Stopwatch.StartNew();
+        var pending = new Task[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            await gate.WaitAsync(cancellationToken);
+            pending[i] = CallAsync(grains[i % grains.Length]);
+        }
+
+        await Task.WhenAll(pending);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered");
+
+        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IWorkItemGrain grain)
+        {
+            try
+            {
+                if (!await grain.IsRunningAsync(Guid.Empty))
+                {
+                    Interlocked.Increment(ref answered);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
     }
 
     private static long Sum(int n) => (long)n * (n + 1) / 2;
