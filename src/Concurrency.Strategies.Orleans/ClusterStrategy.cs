@@ -29,10 +29,16 @@ namespace Concurrency.Strategies.Orleans;
 /// </para>
 /// <para>
 /// A silo that fails under an item (connection lost, declared dead) costs that item a resend to another silo, up to
-/// <see cref="ClusterStrategyOptions.SiloFailureRetries"/> times; then the item fails with the Orleans exception.
-/// <see cref="RunOptions.ItemTimeout"/> and cancellation cancel the grain call's token, which Orleans passes to the
-/// silo, and free the item's slot at once; work that ignores its token keeps a silo thread until it returns (nothing
-/// can kill it from here, unlike a worker process).
+/// <see cref="ClusterStrategyOptions.SiloFailureRetries"/> times; then the item fails with the Orleans exception
+/// (<see cref="IsSiloFailure"/> tells such errors apart, for a Polly pipeline). <see cref="RunOptions.ItemTimeout"/> and
+/// cancellation send a cancel call to the item's silo, which cancels the item's token there; the item's slot is held
+/// until the work stops, at most <see cref="ClusterStrategyOptions.CancellationGracePeriod"/>. Work that ignores its
+/// token keeps a silo thread until it returns (nothing can kill it from here, unlike a worker process).
+/// </para>
+/// <para>
+/// From a client, items go to stateless worker grains, which activate on the gateway silo of their key. Inside a silo
+/// (the silo's <c>IClusterClient</c>, or <c>AddOrleansCluster()</c> in a silo host), they go to grains placed at random
+/// over the silos, since a stateless worker called from a silo always runs on that silo.
 /// </para>
 /// <para>The strategy does not own the Orleans client: disposing it ends its runs, not the client's connection.</para>
 /// </remarks>
@@ -52,6 +58,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     private const int SiloSuspectFactor = 3;
 
     private readonly IGrainFactory _grains;
+
+    /// <summary>Whether items go to randomly placed grains (inside a silo) rather than stateless workers (from a client).</summary>
+    private readonly bool _placed;
     private readonly ClusterStrategyOptions _options;
     private readonly StrategyCore _core;
     private readonly IWorkSerializer _serializer;
@@ -71,7 +80,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     private long _siloFailures;
 
     /// <summary>Initializes a new instance of the <see cref="ClusterStrategy"/> class.</summary>
-    /// <param name="grains">The Orleans client's grain factory (<c>IClusterClient</c>, or a silo's own <c>IGrainFactory</c>).</param>
+    /// <param name="grains">
+    /// The Orleans client (<c>IClusterClient</c>). Inside a silo, pass the silo's <c>IClusterClient</c> (or use
+    /// <c>AddOrleansCluster()</c>): the strategy then sees that it runs in a silo and places its grains at random over
+    /// the silos, since a stateless worker called from a silo always runs on that silo.
+    /// </param>
     /// <param name="options">The options; copied, so later changes have no effect. <see langword="null"/> for the defaults.</param>
     /// <param name="logger">A logger for run summaries and silo failures; none when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for item timeouts and progress; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
@@ -79,8 +92,15 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// <exception cref="ArgumentException"><paramref name="options"/> holds an invalid value, or its serializer factory captures state; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The app loaded another version of the Concurrency.Strategies package than this one's.</exception>
     public ClusterStrategy(IGrainFactory grains, ClusterStrategyOptions? options = null, ILogger<ClusterStrategy>? logger = null, TimeProvider? timeProvider = null)
+        : this(grains, options, logger, timeProvider, insideSilo: null)
+    {
+    }
+
+    /// <summary>Initializes a new instance with what the container knows: whether this app hosts a silo.</summary>
+    internal ClusterStrategy(IGrainFactory grains, ClusterStrategyOptions? options, ILogger<ClusterStrategy>? logger, TimeProvider? timeProvider, bool? insideSilo)
     {
         Guard.NotNull(grains, "Pass the Orleans client (IClusterClient) or a silo's IGrainFactory; AddOrleansCluster() registers one.");
+        _placed = insideSilo ?? (grains is IClusterClient client && client.ServiceProvider.GetService(typeof(ILocalSiloDetails)) is not null);
         CoreVersion.ThrowIfMismatched();
         options ??= new ClusterStrategyOptions();
         OptionsValidation.ThrowIfInvalid(options.Validate("ClusterStrategyOptions."), nameof(options));
@@ -149,38 +169,47 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// <summary>Cancels active runs and blocks until they have finished.</summary>
     public void Dispose() => _core.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    /// <summary>Whether <paramref name="exception"/> says the silo (or the gateway to it) failed, not the item.</summary>
-    internal static bool IsSiloFailure(Exception exception) =>
+    /// <summary>
+    /// Whether <paramref name="exception"/> says that the silo running an item (or the gateway to it) failed, not the
+    /// item: the predicate for a Polly retry of such items, e.g. with <see cref="ClusterStrategyOptions.SiloFailureRetries"/> = 0:
+    /// <c>new PredicateBuilder().Handle&lt;Exception&gt;(ClusterStrategy.IsSiloFailure)</c>.
+    /// </summary>
+    /// <param name="exception">An item's error.</param>
+    /// <returns><see langword="true"/> for Orleans' silo, connection and gateway failures, including the strategy's own finding that a silo stopped answering.</returns>
+    public static bool IsSiloFailure(Exception exception) =>
         exception is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException;
 
     private async ValueTask<TOut> DispatchAsync<TIn, TOut>(string start, TIn item, CancellationToken token)
     {
         var trace = System.Diagnostics.Activity.Current;
-        var request = new WorkRequest
-        {
-            Start = start,
-            Item = SerializeItem(item),
-            Index = -1,
-            CallId = Guid.NewGuid(),
-            TraceParent = trace?.Id,
-            TraceState = trace?.TraceStateString,
-        };
+        var payload = SerializeItem(item);
         WorkReply reply;
         int lastKey;
+        string? failedSilo = null;
         for (var failures = 0; ; failures++)
         {
-            var key = AcquireKey();
+            // Each attempt has its own call id, so a cancel or a check reaches that attempt and no other.
+            var request = new WorkRequest
+            {
+                Start = start,
+                Item = payload,
+                Index = -1,
+                CallId = Guid.NewGuid(),
+                TraceParent = trace?.Id,
+                TraceState = trace?.TraceStateString,
+            };
+            var key = AcquireKey(failedSilo);
             lastKey = key;
             try
             {
-                reply = await CallAsync(_grains.GetGrain<IWorkItemGrain>(key), request, token).ConfigureAwait(false);
+                reply = await CallAsync(Grain(key), request, token).ConfigureAwait(false);
                 break;
             }
             catch (Exception ex) when (IsSiloFailure(ex))
             {
                 // The key's gateway is likely the lost silo: keep new items off it, and off every key last answered by
-                // that silo, until the client has rerouted them.
-                Suspect(key);
+                // that silo, until the client has rerouted them; and keep this item's resends off that silo.
+                failedSilo = Suspect(key) ?? failedSilo;
                 if (failures >= _options.SiloFailureRetries || token.IsCancellationRequested)
                 {
                     throw;
@@ -216,6 +245,10 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
     }
 
+    /// <summary>The grain of a dispatch key: a stateless worker from a client, a randomly placed grain from inside a silo.</summary>
+    private IWorkItemGrain Grain(int key) =>
+        _placed ? _grains.GetGrain<IPlacedWorkItemGrain>(key) : _grains.GetGrain<IStatelessWorkItemGrain>(key);
+
     /// <summary>
     /// Calls the grain. When the token is cancelled, a cancel call goes to the same key (so to the same silo), where it
     /// cancels the item's token, and the call is given <see cref="ClusterStrategyOptions.CancellationGracePeriod"/> to
@@ -243,7 +276,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
                 missed = await StillRunningAsync(grain, request.CallId, interval, token).ConfigureAwait(false) ? 0 : missed + 1;
                 if (missed >= LostAfterChecks)
                 {
+                    // If the silo is only slow, not gone, its copy is asked to stop: the item is about to run elsewhere.
                     Observe(call);
+                    Observe(grain.CancelAsync(request.CallId).AsTask());
                     throw new SiloUnavailableException(
                         $"The silo running this item stopped answering for it: {LostAfterChecks} checks {interval} apart found it neither "
                         + "running there nor answered (the silo died, or its gateway did). The item counts as lost with its silo.");
@@ -253,7 +288,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         catch (OperationCanceledException) when (token.IsCancellationRequested && !call.IsCompleted)
         {
             Observe(grain.CancelAsync(request.CallId).AsTask());
-            await Task.WhenAny(call, Task.Delay(_options.CancellationGracePeriod, CancellationToken.None)).ConfigureAwait(false);
+            await Task.WhenAny(call, Task.Delay(_options.CancellationGracePeriod, _timeProvider, CancellationToken.None)).ConfigureAwait(false);
             Observe(call);
             if (!call.IsCompleted)
             {
@@ -276,6 +311,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         {
             Observe(check);
             return false;
+        }
+        catch (OperationCanceledException)
+        {
+            Observe(check);
+            throw;
         }
     }
 
@@ -304,17 +344,17 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     /// whose call just failed with its silo. Keys are spread over the client's gateways, so keys that pile up calls (a
     /// slow or busy silo) get fewer new ones, and the keys of a lost silo none until the client has rerouted them.
     /// </summary>
-    private int AcquireKey()
+    private int AcquireKey(string? avoidSilo)
     {
         var keys = _inFlightPerKey.Length;
         var now = _timeProvider.GetTimestamp();
         var key = 0;
-        for (var tries = 0; tries < 4; tries++)
+        for (var tries = 0; tries < 8; tries++)
         {
             var a = Random.Shared.Next(keys);
             var b = Random.Shared.Next(keys);
-            var aSuspect = IsSuspect(a, now);
-            var bSuspect = IsSuspect(b, now);
+            var aSuspect = IsSuspect(a, now, avoidSilo);
+            var bSuspect = IsSuspect(b, now, avoidSilo);
             key = aSuspect != bSuspect
                 ? (aSuspect ? b : a)
                 : Volatile.Read(ref _inFlightPerKey[a]) <= Volatile.Read(ref _inFlightPerKey[b]) ? a : b;
@@ -329,9 +369,14 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     }
 
     /// <summary>Whether <paramref name="key"/> failed with its silo lately, or was last answered by a silo that did.</summary>
-    private bool IsSuspect(int key, long now)
+    private bool IsSuspect(int key, long now, string? avoidSilo)
     {
         if (Volatile.Read(ref _suspectUntil[key]) > now)
+        {
+            return true;
+        }
+
+        if (avoidSilo is not null && string.Equals(Volatile.Read(ref _keySilo[key]), avoidSilo, StringComparison.Ordinal))
         {
             return true;
         }
@@ -343,7 +388,8 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     }
 
     /// <summary>Keeps new items off a key whose call failed with its silo, and off that silo's other keys for longer.</summary>
-    private void Suspect(int key)
+    /// <returns>The silo that last answered through the key, if any: the one that failed, as far as this client knows.</returns>
+    private string? Suspect(int key)
     {
         var now = _timeProvider.GetTimestamp();
         Volatile.Write(ref _suspectUntil[key], now + _suspectTicks);
@@ -355,7 +401,20 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
             {
                 Volatile.Write(ref _anySiloSuspectUntil, until);
             }
+
+            // Silo addresses change when a silo restarts, so old entries are dropped here rather than kept forever.
+            foreach (var (name, expires) in _suspectSilos)
+            {
+                if (expires <= now)
+                {
+                    _suspectSilos.TryRemove(name, out _);
+                }
+            }
+
+            return silo;
         }
+
+        return null;
     }
 
     /// <summary>The Start message of <paramref name="work"/> as JSON, built once per method (naming the work costs reflection).</summary>

@@ -38,8 +38,8 @@ public sealed class ClusterStrategyOptions
 
     /// <summary>
     /// Gets or sets how long an item whose token was cancelled (its <see cref="RunOptions.ItemTimeout"/>, or the run's
-    /// cancellation) may take to stop on its silo before the run stops waiting for it. Orleans passes the cancellation to
-    /// the silo, so work that observes its token stops within this time and the run ends with none of its work running;
+    /// cancellation) may take to stop on its silo before the run stops waiting for it. A cancel call reaches the item on
+    /// its silo, so work that observes its token stops within this time and the run ends with none of its work running;
     /// work that ignores it (or a silo that hangs) is left behind after it. Default 5 seconds.
     /// </summary>
     public TimeSpan CancellationGracePeriod { get; set; } = TimeSpan.FromSeconds(5);

@@ -9,13 +9,20 @@ internal static class CoreVersion
 {
     public static void ThrowIfMismatched()
     {
-        var mine = typeof(CoreVersion).Assembly.GetName().Version;
-        var core = typeof(Internal.StrategyCore).Assembly.GetName().Version;
-        if (mine != core)
+        // The informational version names the build (version, prerelease label and, with SourceLink, the commit), where the
+        // assembly version of every 0.1.0 prerelease is the same 0.1.0.0.
+        var mine = Informational(typeof(CoreVersion).Assembly);
+        var core = Informational(typeof(Internal.StrategyCore).Assembly);
+        if (!string.Equals(mine, core, StringComparison.Ordinal))
         {
             throw new InvalidOperationException(
-                $"Concurrency.Strategies.Orleans {mine} runs only with Concurrency.Strategies {mine}, but this app loaded Concurrency.Strategies {core}. "
+                $"Concurrency.Strategies.Orleans {mine} runs only with the same build of Concurrency.Strategies, but this app loaded Concurrency.Strategies {core}. "
                 + "Reference the same version of both packages (add an explicit PackageReference to Concurrency.Strategies with that version).");
         }
     }
+
+    private static string Informational(System.Reflection.Assembly assembly) =>
+        assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), inherit: false) is [System.Reflection.AssemblyInformationalVersionAttribute attribute, ..]
+            ? attribute.InformationalVersion
+            : assembly.GetName().Version?.ToString() ?? string.Empty;
 }

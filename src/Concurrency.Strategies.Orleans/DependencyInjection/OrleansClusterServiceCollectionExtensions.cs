@@ -25,7 +25,8 @@ public static class OrleansClusterServiceCollectionExtensions
     /// Configures the Orleans client: clustering (any Orleans provider: <c>UseAzureStorageClustering</c>,
     /// <c>UseAdoNetClustering</c>, <c>UseRedisClustering</c>, ...), <c>ClusterOptions</c>. Must be <see langword="null"/>
     /// when the app already has an Orleans client or silo (<c>UseOrleans</c>, <c>UseOrleansClient</c>), whose grain
-    /// factory the strategy then uses.
+    /// factory the strategy then uses: call <c>AddOrleansCluster</c> after those. In a silo, the strategy places its
+    /// grains at random over the silos (a stateless worker called from a silo would always run on that silo).
     /// </param>
     /// <returns>The same services, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
@@ -106,7 +107,8 @@ public static class OrleansClusterServiceCollectionExtensions
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetRequiredService<IOptions<ClusterStrategyOptions>>().Value,
             sp.GetService<ILogger<ClusterStrategy>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            insideSilo: sp.GetService<Orleans.Runtime.ILocalSiloDetails>() is not null));
         services.TryAddKeyedSingleton<IExecutionStrategy>(StrategyKind.Cluster, static (sp, _) => sp.GetRequiredService<ClusterStrategy>());
         return services;
     }

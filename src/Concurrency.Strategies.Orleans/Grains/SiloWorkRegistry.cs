@@ -31,6 +31,7 @@ internal sealed class SiloWorkRegistry
     private long _succeeded;
     private long _failed;
     private long _cancelled;
+    private long _lastPrune = Environment.TickCount64;
 
     /// <summary>Gets how many items this silo ran that succeeded.</summary>
     public long Succeeded => Interlocked.Read(ref _succeeded);
@@ -67,10 +68,16 @@ internal sealed class SiloWorkRegistry
     public bool IsRunning(Guid callId) => _running.ContainsKey(callId);
 
     /// <summary>Registers a starting item; its token is cancelled by <see cref="Cancel"/> (or already is, if the cancel came first).</summary>
+    /// <remarks>Each attempt of an item has its own call id, so an id is never running twice.</remarks>
     public CancellationTokenSource Begin(Guid callId)
     {
         var source = new CancellationTokenSource();
-        _running[callId] = source;
+        if (!_running.TryAdd(callId, source))
+        {
+            source.Dispose();
+            throw new InvalidOperationException($"Call {callId} is already running on this silo; each call needs its own id.");
+        }
+
         if (_earlyCancels.TryRemove(callId, out _))
         {
             source.Cancel();
@@ -126,14 +133,17 @@ internal sealed class SiloWorkRegistry
         return true;
     }
 
+    /// <summary>Forgets remembered cancels older than <see cref="EarlyCancelLifetime"/>: at most once per lifetime, or at once when there are many.</summary>
     private void PruneEarlyCancels()
     {
-        if (_earlyCancels.Count < EarlyCancelPruneAbove)
+        var now = Environment.TickCount64;
+        if (_earlyCancels.Count < EarlyCancelPruneAbove && now - Volatile.Read(ref _lastPrune) < (long)EarlyCancelLifetime.TotalMilliseconds)
         {
             return;
         }
 
-        var oldest = Environment.TickCount64 - (long)EarlyCancelLifetime.TotalMilliseconds;
+        Volatile.Write(ref _lastPrune, now);
+        var oldest = now - (long)EarlyCancelLifetime.TotalMilliseconds;
         foreach (var (id, noted) in _earlyCancels)
         {
             if (noted < oldest)

@@ -14,7 +14,7 @@ internal sealed class WorkRequest
     [Id(1)]
     public byte[] Item { get; init; } = [];
 
-    /// <summary>Gets the item's position in the input, for error messages.</summary>
+    /// <summary>Gets the item's position in the input, for error messages; -1 when the caller does not send it (the cluster strategy's work sees no index).</summary>
     [Id(2)]
     public long Index { get; init; }
 
@@ -51,8 +51,8 @@ internal sealed class WorkReply
 }
 
 /// <summary>
-/// The stateless worker grain that runs items on a silo. The key is a dispatch slot: the client spreads items over
-/// slots, and the Orleans client routes each slot through one of its gateways, where the activation lives.
+/// The calls of a grain that runs items on a silo; two grains implement it (<see cref="IStatelessWorkItemGrain"/> and
+/// <see cref="IPlacedWorkItemGrain"/>). The key is a dispatch slot: the strategy spreads items over slots.
 /// </summary>
 [Alias("Concurrency.Strategies.IWorkItemGrain")]
 internal interface IWorkItemGrain : IGrainWithIntegerKey
@@ -80,3 +80,17 @@ internal interface IWorkItemGrain : IGrainWithIntegerKey
     [Alias("IsRunning")]
     ValueTask<bool> IsRunningAsync(Guid callId);
 }
+
+/// <summary>
+/// For calls from a client: a stateless worker, which activates on the silo the call arrives at. The Orleans client
+/// routes each key through one of its gateways, so the keys spread the items over the silos, in one hop.
+/// </summary>
+[Alias("Concurrency.Strategies.IStatelessWorkItemGrain")]
+internal interface IStatelessWorkItemGrain : IWorkItemGrain;
+
+/// <summary>
+/// For calls from inside a silo, where a stateless worker would always activate on the calling silo: a grain placed at
+/// random, one activation per key, so the keys spread the items over the silos.
+/// </summary>
+[Alias("Concurrency.Strategies.IPlacedWorkItemGrain")]
+internal interface IPlacedWorkItemGrain : IWorkItemGrain;

@@ -4,24 +4,22 @@ using Concurrency.Strategies.Processes.Protocol;
 using Concurrency.Strategies.Processes.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Concurrency;
+using Orleans.Placement;
 
 namespace Concurrency.Strategies.Orleans.Grains;
 
 /// <summary>
-/// Runs items on the silo that activated it (a stateless worker activates on the silo the call arrives at: the
-/// client's gateway for that key). The work runs on the silo's thread pool, not in the activation's turn, so the
-/// activation stays free for more items and for cancel calls, and it is reentrant, so many items share it.
+/// Runs items on the silo that activated it. The work runs on the silo's thread pool, not in the activation's turn, so
+/// the activation stays free for more items and for cancel and check calls; reentrant, so many items share it.
 /// </summary>
-[StatelessWorker]
-[Reentrant]
-internal sealed class WorkItemGrain : Grain, IWorkItemGrain
+internal abstract class WorkItemGrain : Grain, IWorkItemGrain
 {
     /// <summary>The activity the work runs in on the silo, a child of the caller's (as a worker process's batch activity is).</summary>
     public const string ItemActivityName = ItemInvocation.ActivityName;
 
     private readonly SiloWorkRegistry? _registry;
 
-    public WorkItemGrain(IServiceProvider services)
+    protected WorkItemGrain(IServiceProvider services)
     {
         _registry = services.GetService<SiloWorkRegistry>();
     }
@@ -35,22 +33,24 @@ internal sealed class WorkItemGrain : Grain, IWorkItemGrain
                 + "call siloBuilder.AddConcurrencyStrategiesWorkers() where the silo is configured."));
         }
 
-        WorkInvoker invoker;
-        try
-        {
-            invoker = _registry.Get(request.Start);
-        }
-        catch (Exception ex)
-        {
-            return Failed(new InvalidOperationException(
-                $"Silo {RuntimeIdentity} cannot run this work: {ex.Message} Deploy the assembly that holds the work (and the item and result types) with every silo.", ex));
-        }
-
-        var output = new FrameBuffer(256);
+        // Registered first, so a check (IsRunningAsync) finds the item while its work is still being resolved.
         var source = _registry.Begin(request.CallId);
+        var output = new FrameBuffer(256);
         RemoteError? error = null;
         try
         {
+            WorkInvoker invoker;
+            try
+            {
+                invoker = _registry.Get(request.Start);
+            }
+            catch (Exception ex)
+            {
+                error = RemoteError.From(new InvalidOperationException(
+                    $"Silo {RuntimeIdentity} cannot run this work: {ex.Message} Deploy the assembly that holds the work (and the item and result types) with every silo.", ex));
+                return Reply(error, output);
+            }
+
             var token = source.Token;
             error = await Task.Run(() => ItemInvocation.InvokeAsync(invoker, request, output, token), CancellationToken.None).ConfigureAwait(true);
         }
@@ -59,9 +59,7 @@ internal sealed class WorkItemGrain : Grain, IWorkItemGrain
             _registry.End(request.CallId, source, succeeded: error is null);
         }
 
-        return error is null
-            ? new WorkReply { Result = output.WrittenSpan.ToArray(), Silo = RuntimeIdentity }
-            : new WorkReply { Error = JsonSerializer.Serialize(error, ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
+        return Reply(error, output);
     }
 
     public ValueTask CancelAsync(Guid callId)
@@ -72,9 +70,23 @@ internal sealed class WorkItemGrain : Grain, IWorkItemGrain
 
     public ValueTask<bool> IsRunningAsync(Guid callId) => ValueTask.FromResult(_registry?.IsRunning(callId) ?? false);
 
+    private WorkReply Reply(RemoteError? error, FrameBuffer output) => error is null
+        ? new WorkReply { Result = output.WrittenSpan.ToArray(), Silo = RuntimeIdentity }
+        : new WorkReply { Error = JsonSerializer.Serialize(error, ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
+
     private WorkReply Failed(Exception exception) =>
         new() { Error = JsonSerializer.Serialize(RemoteError.From(exception), ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
 }
+
+/// <summary>The grain for calls from clients: a stateless worker on the gateway silo of its key.</summary>
+[StatelessWorker]
+[Reentrant]
+internal sealed class StatelessWorkItemGrain(IServiceProvider services) : WorkItemGrain(services), IStatelessWorkItemGrain;
+
+/// <summary>The grain for calls from inside a silo: one activation per key, placed on a random silo.</summary>
+[RandomPlacement]
+[Reentrant]
+internal sealed class PlacedWorkItemGrain(IServiceProvider services) : WorkItemGrain(services), IPlacedWorkItemGrain;
 
 /// <summary>Runs an item on the silo's thread pool, outside the grain's turn, inside the item activity when the caller has a trace.</summary>
 internal static class ItemInvocation

@@ -24,6 +24,12 @@ internal sealed record WorkIdentity(
     bool NeedsClosureInstance,
     string DelegateType)
 {
+    /// <summary>
+    /// Gets the module version id of the work's assembly: a build's own id, so a worker or silo that loads another build
+    /// of the same assembly (where the metadata token may name another method) fails clearly instead of running it.
+    /// </summary>
+    public Guid ModuleVersionId { get; init; }
+
     private const string Fix =
         "The process strategy runs the work in another process, where the caller's objects do not exist: use a static "
         + "method (or a static lambda) and pass everything the work needs in the item itself.";
@@ -83,7 +89,10 @@ internal sealed record WorkIdentity(
             method.DeclaringType is { IsGenericType: true } declaring ? declaring.GetGenericArguments().Select(TypeName).ToArray() : [],
             method.IsGenericMethod ? method.GetGenericArguments().Select(TypeName).ToArray() : [],
             needsInstance,
-            TypeName(work.GetType()));
+            TypeName(work.GetType()))
+        {
+            ModuleVersionId = method.Module.ModuleVersionId,
+        };
     }
 
     /// <summary>The caller's own delegate behind the library's adapters.</summary>
@@ -102,6 +111,13 @@ internal sealed record WorkIdentity(
     public MethodInfo ResolveMethod()
     {
         var assembly = LoadAssembly();
+        if (ModuleVersionId != Guid.Empty && assembly.ManifestModule.ModuleVersionId != ModuleVersionId)
+        {
+            throw new InvalidOperationException(
+                $"Work {MethodDisplayName} cannot run here: this process loaded another build of '{AssemblyName}' (module {assembly.ManifestModule.ModuleVersionId}) "
+                + $"than the caller's (module {ModuleVersionId}). Deploy the caller's build of that assembly.");
+        }
+
         var typeArguments = TypeArguments.Select(ResolveType).ToArray();
         var methodArguments = MethodArguments.Select(ResolveType).ToArray();
         MethodBase? found;

@@ -68,6 +68,7 @@ public static partial class DecisionGuide
             [
                 $"With {profile.TaskCount} item(s) there is nothing to pool: the async strategy runs them on thread-pool threads that already exist (as Task.Run would), where starting dedicated threads costs a few milliseconds (bench `guide`: 2 items of ~20 ms, async 0.021-0.023 s, dedicated threads 0.024-0.029 s over four runs, inline 0.043 s).",
                 "Calling the work inline is as good for a single item; use the thread strategy once there are more items than cores.",
+                .. clusterNote is null ? Array.Empty<string>() : [clusterNote],
             ]);
         }
 
@@ -106,6 +107,11 @@ public static partial class DecisionGuide
         if (profile.TaskCount is not { } count || profile.TypicalItemDuration is not { } duration)
         {
             return (null, "ClusterThreshold is set, but the guide needs both TaskCount and TypicalItemDuration to estimate the work's time on this machine; with either unknown it stays local.");
+        }
+
+        if (count <= cores)
+        {
+            return (null, $"Stays on this machine: its {cores} cores run all {count} item(s) at once already, so more machines would not finish sooner.");
         }
 
         var estimate = TimeSpan.FromTicks((long)Math.Min(TimeSpan.MaxValue.Ticks, (double)count * duration.Ticks / cores));
@@ -168,6 +174,11 @@ public static partial class DecisionGuide
                 : $"{max} workers, one per core: a worker runs one item at a time (bench `guide`: 400 items of ~1 ms with 4 crashes, 2 workers 2.21 s, 4 workers 2.44 s, 1 worker 2.96 s, 8 workers 3.58 s on 2 cores).",
             "Tiny items travel in automatically sized batches (about 1.5-2.3 µs per item, bench `process`, `micro`), so the batch size can stay automatic; a worker starts in roughly 0.1-0.3 s, so call WarmUpAsync() ahead of latency-sensitive work.",
         };
+        if (profile.ClusterThreshold is not null)
+        {
+            reasons.Add("ClusterThreshold is set, but items that need isolation stay in worker processes here: on a silo, a crash would take the silo down with every item on it.");
+        }
+
         return new(StrategyKind.Process, max, null, reasons);
     }
 
@@ -184,7 +195,7 @@ public static partial class DecisionGuide
         var reasons = new List<string>
         {
             "A mixed workload runs best as a pipeline of stages, each on the strategy that fits it, with bounded buffers between them (Pipeline.RunAsync): the I/O stage keeps requests in flight while the CPU stage keeps the cores busy.",
-            $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once ({MixedIoPerCpuWorker} per CPU worker: enough to hide an I/O wait of several CPU items; more gains nothing and holds more buffers, bench `guide`). CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({cores} cores).",
+            $"I/O stage: {io.Kind} strategy, {io.MaxConcurrency} at once ({MixedIoPerCpuWorker} per CPU worker: enough to hide an I/O wait of several CPU items; more gains nothing and holds more buffers, bench `guide`). CPU stage: {cpu.Kind} strategy, {cpu.MaxConcurrency} at once ({(cpu.Kind == StrategyKind.Cluster ? "the cluster's cores" : $"{cores} cores")}).",
         };
         return new StrategyRecommendation(cpu.Kind, cpu.MaxConcurrency, cpu.BatchSize, reasons) { Stages = [io, cpu] };
     }

@@ -46,6 +46,9 @@ public sealed record WorkloadProfile
     /// </summary>
     public int? ClusterCores { get; init; }
 
+    /// <summary>The largest <see cref="ClusterCores"/>: the cluster strategy's limit on items in flight.</summary>
+    internal const int MaxClusterCores = 100_000;
+
     /// <summary>Throws for a profile the guide cannot answer, naming the property and the fix.</summary>
     internal void Validate(string paramName)
     {
@@ -69,9 +72,9 @@ public sealed record WorkloadProfile
             throw new ArgumentOutOfRangeException(paramName, threshold, $"WorkloadProfile.ClusterThreshold must be positive; got {threshold}. Leave it null to never pick the cluster.");
         }
 
-        if (ClusterCores is < 1)
+        if (ClusterCores is < 1 or > MaxClusterCores)
         {
-            throw new ArgumentOutOfRangeException(paramName, ClusterCores, $"WorkloadProfile.ClusterCores must be at least 1 (the cores of all silos together); got {ClusterCores}. Leave it null when unknown.");
+            throw new ArgumentOutOfRangeException(paramName, ClusterCores, $"WorkloadProfile.ClusterCores must be between 1 and {MaxClusterCores:N0} (the cores of all silos together, the most a ClusterStrategy keeps in flight); got {ClusterCores}. Leave it null when unknown.");
         }
     }
 }

@@ -51,6 +51,29 @@ public sealed class ClusterStrategyTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_FromInsideASilo_StillSpreadsItemsOverEverySilo()
+    {
+        // A stateless worker called from a silo always activates on that silo; inside a silo the strategy places its
+        // grains at random instead. It sees it runs in a silo from the silo's own IClusterClient.
+        const int Items = 600;
+        var silo = (InProcessSiloHandle)_fixture.Cluster.GetActiveSilos().First();
+        var siloClient = silo.SiloHost.Services.GetRequiredService<IClusterClient>();
+        var before = Registries(_fixture.Cluster).Select(r => r.Succeeded).ToList();
+        await using var strategy = new ClusterStrategy(siloClient, new ClusterStrategyOptions { MaxConcurrency = 12 });
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, Items), static async (x, ct) =>
+        {
+            await Task.Delay(1, ct);
+            return x + 1;
+        }).CollectAsync();
+
+        outcomes.Should().HaveCount(Items).And.OnlyContain(o => o.Succeeded && o.Result == o.Item + 1);
+        var perSilo = Registries(_fixture.Cluster).Select((r, i) => r.Succeeded - before[i]).ToList();
+        perSilo.Sum().Should().Be(Items);
+        perSilo.Should().OnlyContain(n => n > 0, $"every silo runs items, not only the calling one (ran {string.Join(", ", perSilo)})");
+    }
+
+    [Fact]
     public async Task RunAsync_WorkThrows_OutcomeCarriesTheSilosExceptionTypeMessageAndStack()
     {
         await using var strategy = new ClusterStrategy(_fixture.Client);

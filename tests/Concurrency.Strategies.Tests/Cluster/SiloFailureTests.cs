@@ -122,6 +122,7 @@ public sealed class SiloFailureTests : IAsyncLifetime, IDisposable
 
         loss.Should().NotBeNull("the silo must be lost while the run is going on");
         await loss!;
+        _cluster.GetActiveSilos().Should().NotContain(victim, "the silo was killed or stopped");
         return (outcomes, runningAtLoss);
     }
 }

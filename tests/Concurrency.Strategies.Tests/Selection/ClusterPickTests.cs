@@ -95,6 +95,24 @@ public sealed class ClusterPickTests
         var recommendation = DecisionGuide.Recommend(Cpu(30, TimeSpan.FromMinutes(10)) with { RequiresIsolation = true });
 
         recommendation.Kind.Should().Be(StrategyKind.Process);
+        recommendation.Reasons[^1].Should().Contain("stay in worker processes");
+    }
+
+    [Fact]
+    public void Recommend_NoMoreItemsThanCores_StaysLocalWhateverTheirLength()
+    {
+        var profile = new WorkloadProfile
+        {
+            Kind = WorkloadKind.CpuBound,
+            TaskCount = Cores + 0,
+            TypicalItemDuration = TimeSpan.FromHours(2),
+            ClusterThreshold = TimeSpan.FromMinutes(1),
+        };
+
+        var recommendation = DecisionGuide.Recommend(profile);
+
+        recommendation.Kind.Should().NotBe(StrategyKind.Cluster);
+        recommendation.Reasons[^1].Should().Contain("run all").And.Contain("at once already");
     }
 
     [Fact]
@@ -117,7 +135,8 @@ public sealed class ClusterPickTests
     [Theory]
     [InlineData(0, null, "ClusterThreshold must be positive")]
     [InlineData(-5, null, "ClusterThreshold must be positive")]
-    [InlineData(null, 0, "ClusterCores must be at least 1")]
+    [InlineData(null, 0, "ClusterCores must be between 1 and 100,000")]
+    [InlineData(null, 100_001, "ClusterCores must be between 1 and 100,000")]
     public void Recommend_InvalidClusterSettings_ThrowNamingTheProperty(int? thresholdSeconds, int? cores, string message)
     {
         var profile = new WorkloadProfile
