@@ -56,12 +56,12 @@ internal static class ClusterBench
             var roundTrips = quick ? 200 : 1_000;
             var cpuItems = quick ? 24 : 120;
             var ioItems = quick ? 400 : 2_000;
-            var limit = PrimeLimitFor(TimeSpan.FromMilliseconds(20));
+            var (limit, itemTime) = PrimeLimitFor(TimeSpan.FromMilliseconds(20));
             var all = new[]
             {
                 Overhead(cluster, processes, trivial),
                 RoundTrip(cluster, processes, roundTrips),
-                Cpu(cluster, processes, cpuItems, limit),
+                Cpu(cluster, processes, cpuItems, limit, itemTime),
                 Io(cluster, ioItems),
             };
             foreach (var workload in all)
@@ -135,7 +135,7 @@ internal static class ClusterBench
             "Latency of one item with nothing else in flight: to a warm worker process over its pipes, against a grain call to a silo over TCP.");
     }
 
-    private static Workload Cpu(ClusterStrategy cluster, ProcessStrategy processes, int count, int limit)
+    private static Workload Cpu(ClusterStrategy cluster, ProcessStrategy processes, int count, int limit, TimeSpan itemTime)
     {
         var items = Enumerable.Repeat(limit, count).ToArray();
         var primes = ScenarioWork.Primes(limit);
@@ -152,7 +152,7 @@ internal static class ClusterBench
                 ct => ScenarioBench.TimeAsync(cluster, items, ScenarioWork.Primes, x => x, expected, new RunOptions { MaxConcurrency = Silos * Cores }, ct, dispose: false), "one item per silo core (3 silos, 1 machine)",
                 warmUp: ct => ScenarioBench.TimeAsync(cluster, items[..Math.Min(12, count)], ScenarioWork.Primes, x => x, (long)primes * Math.Min(12, count), null, ct, dispose: false)),
         };
-        return new Workload("cluster-cpu", string.Create(CultureInfo.InvariantCulture, $"CPU throughput: {count} items of ~20 ms (primes below {limit:N0})"), Measure.Throughput, cases, null,
+        return new Workload("cluster-cpu", string.Create(CultureInfo.InvariantCulture, $"CPU throughput: {count} items of ~{itemTime.TotalMilliseconds:0} ms each on one idle core (primes below {limit:N0})"), Measure.Throughput, cases, null,
             string.Create(CultureInfo.InvariantCulture, $"All three silos run on this machine's {Cores} cores, so this measures what the cluster costs, not what more machines add: with n machines of {Cores} cores the same run has n times the cores."));
     }
 
@@ -190,7 +190,7 @@ internal static class ClusterBench
     /// </summary>
     private static async Task<Sample> BareCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
     {
-        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IWorkItemGrain>(k)).ToArray();
+        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain>(k)).ToArray();
         using var gate = new SemaphoreSlim(concurrency);
         var answered = 0;
         var clock = Stopwatch.StartNew();
@@ -205,7 +205,7 @@ internal static class ClusterBench
         var seconds = clock.Elapsed.TotalSeconds;
         return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered");
 
-        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IWorkItemGrain grain)
+        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain grain)
         {
             try
             {
@@ -223,22 +223,32 @@ internal static class ClusterBench
 
     private static long Sum(int n) => (long)n * (n + 1) / 2;
 
-    /// <summary>The prime limit whose count takes about <paramref name="target"/> on one core here.</summary>
-    private static int PrimeLimitFor(TimeSpan target)
+    /// <summary>The prime limit whose count takes about <paramref name="target"/> on one core here, and what it measured (median of 5).</summary>
+    private static (int Limit, TimeSpan Measured) PrimeLimitFor(TimeSpan target)
     {
-        var limit = 20_000;
-        ScenarioWork.Primes(limit);
-        while (true)
+        var limit = 50_000;
+        var measured = Measure(limit);
+        for (var step = 0; step < 8 && Math.Abs(measured / target - 1) > 0.15; step++)
         {
-            var clock = Stopwatch.StartNew();
+            // Trial division up to the limit costs about limit^1.5; scale toward the target and measure again.
+            limit = Math.Max(1_000, (int)(limit * Math.Pow(target / measured, 1 / 1.5)));
+            measured = Measure(limit);
+        }
+
+        return (limit, measured);
+
+        static TimeSpan Measure(int limit)
+        {
             ScenarioWork.Primes(limit);
-            var took = clock.Elapsed;
-            if (took >= target / 2)
+            var times = new List<double>();
+            for (var i = 0; i < 5; i++)
             {
-                return (int)(limit * Math.Pow(target / took, 1 / 1.5));
+                var clock = Stopwatch.StartNew();
+                ScenarioWork.Primes(limit);
+                times.Add(clock.Elapsed.TotalMilliseconds);
             }
 
-            limit *= 2;
+            return TimeSpan.FromMilliseconds(BenchCase.Middle(times));
         }
     }
 

@@ -28,6 +28,19 @@ public sealed class WorkIdentityTests
     }
 
     [Fact]
+    public void ResolveMethod_AnotherBuildOfTheAssembly_ThrowsInsteadOfRunningWhateverTheTokenNames()
+    {
+        Func<int, int> work = Square;
+        var identity = WorkIdentity.From(work);
+        identity.ModuleVersionId.Should().Be(typeof(WorkIdentityTests).Module.ModuleVersionId);
+
+        var otherBuild = identity with { ModuleVersionId = Guid.NewGuid() };
+
+        FluentActions.Invoking(otherBuild.ResolveMethod).Should().Throw<InvalidOperationException>()
+            .Which.Message.Should().Contain("another build").And.Contain("Deploy the caller's build");
+    }
+
+    [Fact]
     public async Task From_NonCapturingLambda_RecreatesItOnAFreshClosureInstance()
     {
         Func<int, CancellationToken, ValueTask<int>> work = (x, _) => new ValueTask<int>(x + 1);
