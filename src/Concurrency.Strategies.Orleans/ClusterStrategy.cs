@@ -444,19 +444,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
 
         var max = options.MaxConcurrency ?? defaultConcurrency;
-        return new RunSettings
-        {
-            Kind = StrategyKind.Cluster,
-            MaxConcurrency = max,
-            Ordered = options.Ordered,
-            FailFast = options.FailFast,
-            WindowCapacity = Async.AsyncConstants.WindowCapacity(max),
-            ProgressInterval = _options.ProgressInterval,
-            ItemTimeout = options.ItemTimeout,
-            Resilience = options.Resilience,
-            Progress = options.Progress,
-            TotalCount = options.TotalCount,
-        };
+        return RunSettings.From(StrategyKind.Cluster, options, max, Async.AsyncConstants.WindowCapacity(max), _options.ProgressInterval);
     }
 }
 

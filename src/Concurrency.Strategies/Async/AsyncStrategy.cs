@@ -78,18 +78,6 @@ public sealed class AsyncStrategy : IExecutionStrategy, IDisposable
         }
 
         var max = options.MaxConcurrency ?? defaultConcurrency;
-        return new RunSettings
-        {
-            Kind = StrategyKind.Async,
-            MaxConcurrency = max,
-            Ordered = options.Ordered,
-            FailFast = options.FailFast,
-            WindowCapacity = AsyncConstants.WindowCapacity(max),
-            ProgressInterval = _options.ProgressInterval,
-            ItemTimeout = options.ItemTimeout,
-            Resilience = options.Resilience,
-            Progress = options.Progress,
-            TotalCount = options.TotalCount,
-        };
+        return RunSettings.From(StrategyKind.Async, options, max, AsyncConstants.WindowCapacity(max), _options.ProgressInterval);
     }
 }

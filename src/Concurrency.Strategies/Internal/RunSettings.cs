@@ -5,6 +5,21 @@ namespace Concurrency.Strategies.Internal;
 /// <summary>A run's options after validation, with every default resolved.</summary>
 internal sealed record RunSettings
 {
+    /// <summary>What every strategy takes from the run's options as they are; a strategy adds its own with <c>with</c> (chunk size, process run).</summary>
+    public static RunSettings From(StrategyKind kind, RunOptions options, int maxConcurrency, int windowCapacity, TimeSpan progressInterval) => new()
+    {
+        Kind = kind,
+        MaxConcurrency = maxConcurrency,
+        Ordered = options.Ordered,
+        FailFast = options.FailFast,
+        WindowCapacity = windowCapacity,
+        ProgressInterval = progressInterval,
+        ItemTimeout = options.ItemTimeout,
+        Resilience = options.Resilience,
+        Progress = options.Progress,
+        TotalCount = options.TotalCount,
+    };
+
     public required StrategyKind Kind { get; init; }
 
     public required int MaxConcurrency { get; init; }

@@ -180,19 +180,7 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         }
 
         var max = options.MaxConcurrency ?? defaultConcurrency;
-        return new RunSettings
-        {
-            Kind = StrategyKind.Process,
-            MaxConcurrency = max,
-            Ordered = options.Ordered,
-            FailFast = options.FailFast,
-            WindowCapacity = ProcessRun.WindowCapacity(max, _options.BatchesInFlightPerWorker, perItem ? 1 : options.BatchSize),
-            ProgressInterval = _options.ProgressInterval,
-            ItemTimeout = options.ItemTimeout,
-            Resilience = options.Resilience,
-            Progress = options.Progress,
-            TotalCount = options.TotalCount,
-            ChunkSize = options.BatchSize,
-        };
+        return RunSettings.From(StrategyKind.Process, options, max, ProcessRun.WindowCapacity(max, _options.BatchesInFlightPerWorker, perItem ? 1 : options.BatchSize), _options.ProgressInterval)
+            with { ChunkSize = options.BatchSize };
     }
 }

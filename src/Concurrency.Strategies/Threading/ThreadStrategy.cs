@@ -88,19 +88,7 @@ public sealed class ThreadStrategy : IExecutionStrategy, IDisposable
         }
 
         var max = options.MaxConcurrency ?? defaultConcurrency;
-        return new RunSettings
-        {
-            Kind = StrategyKind.Thread,
-            MaxConcurrency = max,
-            Ordered = options.Ordered,
-            FailFast = options.FailFast,
-            WindowCapacity = ThreadConstants.WindowCapacity(max, options.BatchSize),
-            ProgressInterval = _options.ProgressInterval,
-            ItemTimeout = options.ItemTimeout,
-            Resilience = options.Resilience,
-            Progress = options.Progress,
-            TotalCount = options.TotalCount,
-            ChunkSize = options.BatchSize,
-        };
+        return RunSettings.From(StrategyKind.Thread, options, max, ThreadConstants.WindowCapacity(max, options.BatchSize), _options.ProgressInterval)
+            with { ChunkSize = options.BatchSize };
     }
 }

@@ -11,20 +11,8 @@ namespace Concurrency.Strategies.Tests.Cluster;
 
 /// <summary><c>AddOrleansCluster()</c>: the client it adds (or reuses), options from configuration, and a host that picks the cluster through the guide.</summary>
 [Collection(ClusterTestGroup.Name)]
-public sealed class AddOrleansClusterTests : IDisposable
+public sealed class AddOrleansClusterTests(ClusterFixture fixture) : ClusterTestBase(fixture)
 {
-    private readonly ClusterFixture _fixture;
-    private readonly Board _board;
-
-    public AddOrleansClusterTests(ClusterFixture fixture)
-    {
-        _fixture = fixture;
-        _board = Board.Create();
-        Board.Ambient = _board;
-    }
-
-    public void Dispose() => _board.Dispose();
-
     [Fact]
     public async Task AddOrleansCluster_AppWithoutOrleans_AddsALocalhostClientAndTheStrategy()
     {
@@ -79,7 +67,7 @@ public sealed class AddOrleansClusterTests : IDisposable
     [Fact]
     public async Task Host_WithAClusterThreshold_SelectorPicksTheClusterAndRunsOnIt()
     {
-        var gateways = _fixture.Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint).ToArray();
+        var gateways = Fixture.Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint).ToArray();
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddConcurrencyStrategies().AddOrleansCluster(
             o => o.MaxConcurrency = 6,
@@ -87,8 +75,8 @@ public sealed class AddOrleansClusterTests : IDisposable
                 .UseStaticClustering(gateways)
                 .Configure<global::Orleans.Configuration.ClusterOptions>(o =>
                 {
-                    o.ClusterId = _fixture.Cluster.Options.ClusterId;
-                    o.ServiceId = _fixture.Cluster.Options.ServiceId;
+                    o.ClusterId = Fixture.Cluster.Options.ClusterId;
+                    o.ServiceId = Fixture.Cluster.Options.ServiceId;
                 }));
         using var host = builder.Build();
         await host.StartAsync();

@@ -90,3 +90,27 @@ public sealed class ClusterTestGroup : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "Orleans cluster";
 }
+
+/// <summary>
+/// A test class on the shared cluster: its own board, which silo-side work reaches through
+/// <see cref="Support.Board.Ambient"/> (the tests of the group run one at a time).
+/// </summary>
+public abstract class ClusterTestBase : IDisposable
+{
+    private readonly Support.Board _board;
+
+    protected ClusterTestBase(ClusterFixture fixture)
+    {
+        Fixture = fixture;
+        _board = Support.Board.Create();
+        Support.Board.Ambient = _board;
+    }
+
+    public ClusterFixture Fixture { get; }
+
+    public void Dispose()
+    {
+        _board.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

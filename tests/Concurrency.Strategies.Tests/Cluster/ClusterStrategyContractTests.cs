@@ -30,13 +30,7 @@ public sealed class ClusterStrategyContractTests : ExecutionStrategyContractTest
 
     protected override long MaxOutstanding(int maxConcurrency) => AsyncConstants.WindowCapacity(maxConcurrency);
 
-    protected override void AssertWorkError<TException>(Exception? actual, string message)
-    {
-        var remote = actual.Should().BeOfType<RemoteWorkException>().Subject;
-        remote.RemoteType.Should().Be(typeof(TException).FullName);
-        remote.RemoteMessage.Should().Be(message);
-    }
+    protected override void AssertWorkError<TException>(Exception? actual, string message) => AssertRemoteWorkError<TException>(actual, message);
 
-    protected override PredicateBuilder<object> HandleWorkError<TException>() =>
-        new PredicateBuilder().Handle<RemoteWorkException>(e => e.RemoteType == typeof(TException).FullName);
+    protected override PredicateBuilder<object> HandleWorkError<TException>() => HandleRemoteWorkError<TException>();
 }

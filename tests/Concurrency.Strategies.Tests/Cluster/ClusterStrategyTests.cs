@@ -10,20 +10,8 @@ namespace Concurrency.Strategies.Tests.Cluster;
 
 /// <summary>What the cluster strategy adds to the contract: load spread over silos, errors, bad input, serialization.</summary>
 [Collection(ClusterTestGroup.Name)]
-public sealed class ClusterStrategyTests : IDisposable
+public sealed class ClusterStrategyTests(ClusterFixture fixture) : ClusterTestBase(fixture)
 {
-    private readonly ClusterFixture _fixture;
-    private readonly Board _board;
-
-    public ClusterStrategyTests(ClusterFixture fixture)
-    {
-        _fixture = fixture;
-        _board = Board.Create();
-        Board.Ambient = _board;
-    }
-
-    public void Dispose() => _board.Dispose();
-
     /// <summary>The registry of each silo of <paramref name="cluster"/>: what the silos themselves counted.</summary>
     internal static List<SiloWorkRegistry> Registries(TestCluster cluster) =>
         cluster.GetActiveSilos().Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<SiloWorkRegistry>()).ToList();
@@ -32,19 +20,11 @@ public sealed class ClusterStrategyTests : IDisposable
     public async Task RunAsync_ManyItems_EverySiloRunsAShare()
     {
         const int Items = 900;
-        var before = Registries(_fixture.Cluster).Select(r => r.Succeeded).ToList();
-        await using var strategy = new ClusterStrategy(_fixture.Client, new ClusterStrategyOptions { MaxConcurrency = 12 });
+        await using var strategy = new ClusterStrategy(Fixture.Client, new ClusterStrategyOptions { MaxConcurrency = 12 });
 
-        var outcomes = await strategy.RunAsync(Enumerable.Range(0, Items), static async (x, ct) =>
-        {
-            await Task.Delay(1, ct);
-            return x + 1;
-        }).CollectAsync();
+        var perSilo = await RunCountingPerSiloAsync(strategy, Items);
 
-        outcomes.Should().HaveCount(Items).And.OnlyContain(o => o.Succeeded && o.Result == o.Item + 1);
-        var perSilo = Registries(_fixture.Cluster).Select((r, i) => r.Succeeded - before[i]).ToList();
         perSilo.Should().HaveCount(ClusterFixture.Silos);
-        perSilo.Sum().Should().Be(Items, "the silos ran every item once, and nothing else ran meanwhile");
         perSilo.Should().OnlyContain(n => n >= Items / ClusterFixture.Silos / 3, $"each silo runs a fair share (ran {string.Join(", ", perSilo)})");
         strategy.ItemsBySilo.Should().HaveCount(ClusterFixture.Silos);
         strategy.ItemsBySilo.Values.Order().Should().Equal(perSilo.Order(), "the replies name the silo that ran each item");
@@ -55,28 +35,35 @@ public sealed class ClusterStrategyTests : IDisposable
     {
         // A stateless worker called from a silo always activates on that silo; inside a silo the strategy places its
         // grains at random instead. It sees it runs in a silo from the silo's own IClusterClient.
-        const int Items = 600;
-        var silo = (InProcessSiloHandle)_fixture.Cluster.GetActiveSilos().First();
-        var siloClient = silo.SiloHost.Services.GetRequiredService<IClusterClient>();
-        var before = Registries(_fixture.Cluster).Select(r => r.Succeeded).ToList();
-        await using var strategy = new ClusterStrategy(siloClient, new ClusterStrategyOptions { MaxConcurrency = 12 });
+        var silo = (InProcessSiloHandle)Fixture.Cluster.GetActiveSilos().First();
+        await using var strategy = new ClusterStrategy(silo.SiloHost.Services.GetRequiredService<IClusterClient>(), new ClusterStrategyOptions { MaxConcurrency = 12 });
 
-        var outcomes = await strategy.RunAsync(Enumerable.Range(0, Items), static async (x, ct) =>
+        var perSilo = await RunCountingPerSiloAsync(strategy, 600);
+
+        perSilo.Should().OnlyContain(n => n > 0, $"every silo runs items, not only the calling one (ran {string.Join(", ", perSilo)})");
+    }
+
+    /// <summary>Runs <paramref name="items"/> short items, checks their outcomes, and returns how many each silo says it ran.</summary>
+    private async Task<List<long>> RunCountingPerSiloAsync(ClusterStrategy strategy, int items)
+    {
+        var before = Registries(Fixture.Cluster).Select(r => r.Succeeded).ToList();
+
+        var outcomes = await strategy.RunAsync(Enumerable.Range(0, items), static async (x, ct) =>
         {
             await Task.Delay(1, ct);
             return x + 1;
         }).CollectAsync();
 
-        outcomes.Should().HaveCount(Items).And.OnlyContain(o => o.Succeeded && o.Result == o.Item + 1);
-        var perSilo = Registries(_fixture.Cluster).Select((r, i) => r.Succeeded - before[i]).ToList();
-        perSilo.Sum().Should().Be(Items);
-        perSilo.Should().OnlyContain(n => n > 0, $"every silo runs items, not only the calling one (ran {string.Join(", ", perSilo)})");
+        outcomes.Should().HaveCount(items).And.OnlyContain(o => o.Succeeded && o.Result == o.Item + 1);
+        var perSilo = Registries(Fixture.Cluster).Select((r, i) => r.Succeeded - before[i]).ToList();
+        perSilo.Sum().Should().Be(items, "the silos ran every item once, and nothing else ran meanwhile");
+        return perSilo;
     }
 
     [Fact]
     public async Task RunAsync_WorkThrows_OutcomeCarriesTheSilosExceptionTypeMessageAndStack()
     {
-        await using var strategy = new ClusterStrategy(_fixture.Client);
+        await using var strategy = new ClusterStrategy(Fixture.Client);
 
         var outcome = (await strategy.RunAsync(new[] { 7 }, (Func<int, int>)Explode).CollectAsync()).Single();
 
@@ -90,7 +77,7 @@ public sealed class ClusterStrategyTests : IDisposable
     [Fact]
     public async Task RunAsync_ItemThatCannotBeSerialized_FailsThatItemAndTheRunGoesOn()
     {
-        await using var strategy = new ClusterStrategy(_fixture.Client);
+        await using var strategy = new ClusterStrategy(Fixture.Client);
         var items = new[] { new Probe(1), new Probe(-1), new Probe(3) };
 
         var outcomes = await strategy.RunAsync(items, static (Probe p, CancellationToken _) => ValueTask.FromResult(p.Value * 2), new RunOptions { Ordered = true }).CollectAsync();
@@ -123,7 +110,7 @@ public sealed class ClusterStrategyTests : IDisposable
     [Fact]
     public void RunAsync_CapturingLambda_ThrowsAtOnceNamingWhatItCaptured()
     {
-        var strategy = new ClusterStrategy(_fixture.Client);
+        var strategy = new ClusterStrategy(Fixture.Client);
         var offset = 3;
 
         var act = () => strategy.RunAsync(Enumerable.Range(0, 3), x => x + offset);
@@ -135,7 +122,7 @@ public sealed class ClusterStrategyTests : IDisposable
     [Fact]
     public void RunAsync_BatchSize_ThrowsSayingItDoesNotApply()
     {
-        var strategy = new ClusterStrategy(_fixture.Client);
+        var strategy = new ClusterStrategy(Fixture.Client);
 
         var act = () => strategy.RunAsync(Enumerable.Range(0, 3), static x => x, new RunOptions { BatchSize = 10 });
 
@@ -166,7 +153,7 @@ public sealed class ClusterStrategyTests : IDisposable
         var options = new ClusterStrategyOptions();
         set(options);
 
-        FluentActions.Invoking(() => new ClusterStrategy(_fixture.Client, options)).Should().Throw<ArgumentException>()
+        FluentActions.Invoking(() => new ClusterStrategy(Fixture.Client, options)).Should().Throw<ArgumentException>()
             .WithParameterName("options").Which.Message.Should().Contain(named);
     }
 
@@ -176,14 +163,14 @@ public sealed class ClusterStrategyTests : IDisposable
         var custom = JsonWorkSerializer.Default;
         var options = new ClusterStrategyOptions { Serializer = () => custom };
 
-        FluentActions.Invoking(() => new ClusterStrategy(_fixture.Client, options)).Should().Throw<ArgumentException>()
+        FluentActions.Invoking(() => new ClusterStrategy(Fixture.Client, options)).Should().Throw<ArgumentException>()
             .Which.Message.Should().Contain("'custom'");
     }
 
     [Fact]
     public async Task RunAsync_CustomSerializer_IsUsedOnBothSides()
     {
-        await using var strategy = new ClusterStrategy(_fixture.Client, new ClusterStrategyOptions { Serializer = static () => new CountingSerializer() });
+        await using var strategy = new ClusterStrategy(Fixture.Client, new ClusterStrategyOptions { Serializer = static () => new CountingSerializer() });
         var before = CountingSerializer.Calls;
 
         var outcomes = await strategy.RunAsync(Enumerable.Range(0, 10), static x => x * 3).CollectAsync();

@@ -48,6 +48,20 @@ public abstract class ExecutionStrategyContractTests : IDisposable
     protected virtual PredicateBuilder<object> HandleWorkError<TException>()
         where TException : Exception => new PredicateBuilder().Handle<TException>();
 
+    /// <summary>For strategies whose work runs elsewhere (processes, silos): the error is a <see cref="global::Concurrency.Strategies.Processes.RemoteWorkException"/> naming the original.</summary>
+    protected static void AssertRemoteWorkError<TException>(Exception? actual, string message)
+        where TException : Exception
+    {
+        var remote = actual.Should().BeOfType<global::Concurrency.Strategies.Processes.RemoteWorkException>().Subject;
+        remote.RemoteType.Should().Be(typeof(TException).FullName);
+        remote.RemoteMessage.Should().Be(message);
+    }
+
+    /// <summary>The retry predicate a user of a remote strategy writes: on the original exception's type name.</summary>
+    protected static PredicateBuilder<object> HandleRemoteWorkError<TException>()
+        where TException : Exception =>
+        new PredicateBuilder().Handle<global::Concurrency.Strategies.Processes.RemoteWorkException>(e => e.RemoteType == typeof(TException).FullName);
+
     public void Dispose()
     {
         Board.Dispose();

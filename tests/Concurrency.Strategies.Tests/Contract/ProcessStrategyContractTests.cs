@@ -26,15 +26,9 @@ public sealed class ProcessStrategyContractTests : ExecutionStrategyContractTest
     protected override long MaxOutstanding(int maxConcurrency) =>
         ProcessRun.WindowCapacity(Math.Min(maxConcurrency, MaxWorkers), new ProcessStrategyOptions().BatchesInFlightPerWorker, fixedBatchSize: null);
 
-    protected override void AssertWorkError<TException>(Exception? actual, string message)
-    {
-        var remote = actual.Should().BeOfType<RemoteWorkException>().Subject;
-        remote.RemoteType.Should().Be(typeof(TException).FullName);
-        remote.RemoteMessage.Should().Be(message);
-    }
+    protected override void AssertWorkError<TException>(Exception? actual, string message) => AssertRemoteWorkError<TException>(actual, message);
 
-    protected override PredicateBuilder<object> HandleWorkError<TException>() =>
-        new PredicateBuilder().Handle<RemoteWorkException>(e => e.RemoteType == typeof(TException).FullName);
+    protected override PredicateBuilder<object> HandleWorkError<TException>() => HandleRemoteWorkError<TException>();
 
     protected override void AssertNoWorkersLeft(IExecutionStrategy disposed)
     {
