@@ -114,7 +114,9 @@ internal static class ClusterBench
                 ct => ScenarioBench.TimeAsync(cluster, items, ScenarioWork.AddOne, x => x, expected, new RunOptions { MaxConcurrency = 64 }, ct, dispose: false), "3 silos: a grain call per item",
                 warmUp: ct => ScenarioBench.TimeAsync(cluster, items[..500], ScenarioWork.AddOne, x => x, Sum(500), null, ct, dispose: false)),
             ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans call alone", 64, count,
-                ct => BareCallsAsync(cluster, count, 64, ct), "no work, no window: the grain's IsRunningAsync, Task.WhenAll over a SemaphoreSlim"),
+                ct => BareCallsAsync(cluster, count, 64, ct), "a no-op call: the grain's IsRunningAsync, Task.WhenAll over a SemaphoreSlim"),
+            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans call alone", 64, count,
+                ct => BareRunCallsAsync(cluster, count, 64, ct), "the item's call without the strategy: a prebuilt request (work, item bytes) to the grain's RunAsync"),
             ScenarioBench.DotNet("cluster-overhead", Family.Async, "AsyncStrategy", 64, count,
                 ct => ScenarioBench.TimeAsync(new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = 64 }), items, ScenarioWork.AddOne, x => x, expected, null, ct), "in process, for scale"),
         };
@@ -210,6 +212,51 @@ internal static class ClusterBench
             try
             {
                 if (!await grain.IsRunningAsync(Guid.Empty))
+                {
+                    Interlocked.Increment(ref answered);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The item's grain call without the strategy around it: the same request the strategy sends for AddOne (work
+    /// identity, item bytes, a call id), <paramref name="concurrency"/> at a time over the same keys, reply checked.
+    /// The gap to the bare check call is the silo's side (the work, its registry, the thread-pool hop); the gap to the
+    /// strategy is the client's (the run engine, serialization, the liveness wait).
+    /// </summary>
+    private static async Task<Sample> BareRunCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
+    {
+        var identity = Concurrency.Strategies.Processes.WorkIdentity.From((Func<int, long>)ScenarioWork.AddOne);
+        var start = System.Text.Json.JsonSerializer.Serialize(
+            new Concurrency.Strategies.Processes.Protocol.StartMessage(identity, Concurrency.Strategies.Processes.WorkIdentity.TypeName(typeof(int)), Concurrency.Strategies.Processes.WorkIdentity.TypeName(typeof(long))),
+            Concurrency.Strategies.Processes.Protocol.ProtocolJson.Default.StartMessage);
+        var item = System.Text.Encoding.UTF8.GetBytes("41");
+        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain>(k)).ToArray();
+        using var gate = new SemaphoreSlim(concurrency);
+        var answered = 0;
+        var clock = Stopwatch.StartNew();
+        var pending = new Task[calls];
+        for (var i = 0; i < calls; i++)
+        {
+            await gate.WaitAsync(cancellationToken);
+            pending[i] = CallAsync(grains[i % grains.Length]);
+        }
+
+        await Task.WhenAll(pending);
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered 42");
+
+        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain grain)
+        {
+            try
+            {
+                var reply = await grain.RunAsync(new Concurrency.Strategies.Orleans.Grains.WorkRequest { Start = start, Item = item, Index = -1, CallId = Guid.NewGuid() });
+                if (reply.Result is { } result && System.Text.Encoding.UTF8.GetString(result) == "42")
                 {
                     Interlocked.Increment(ref answered);
                 }
