@@ -113,9 +113,9 @@ internal static class ClusterBench
             ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "ClusterStrategy", 64, count,
                 ct => ScenarioBench.TimeAsync(cluster, items, ScenarioWork.AddOne, x => x, expected, new RunOptions { MaxConcurrency = 64 }, ct, dispose: false), "3 silos: a grain call per item",
                 warmUp: ct => ScenarioBench.TimeAsync(cluster, items[..500], ScenarioWork.AddOne, x => x, Sum(500), null, ct, dispose: false)),
-            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans call alone", 64, count,
+            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans no-op call", 64, count,
                 ct => BareCallsAsync(cluster, count, 64, ct), "a no-op call: the grain's IsRunningAsync, Task.WhenAll over a SemaphoreSlim"),
-            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans call alone", 64, count,
+            ScenarioBench.DotNet("cluster-overhead", Family.BuiltIn, "Orleans item call", 64, count,
                 ct => BareRunCallsAsync(cluster, count, 64, ct), "the item's call without the strategy: a prebuilt request (work, item bytes) to the grain's RunAsync"),
             ScenarioBench.DotNet("cluster-overhead", Family.Async, "AsyncStrategy", 64, count,
                 ct => ScenarioBench.TimeAsync(new AsyncStrategy(new AsyncStrategyOptions { MaxConcurrency = 64 }), items, ScenarioWork.AddOne, x => x, expected, null, ct), "in process, for scale"),
@@ -131,7 +131,7 @@ internal static class ClusterBench
         {
             ScenarioBench.DotNet("cluster-roundtrip", Family.Processes, "ProcessStrategy", 1, calls, ct => OneAtATimeAsync(processes, calls, expected, ct), "InvokeAsync, one after another", baseline: true, batch: 1),
             ScenarioBench.DotNet("cluster-roundtrip", Family.BuiltIn, "ClusterStrategy", 1, calls, ct => OneAtATimeAsync(cluster, calls, expected, ct), "InvokeAsync, one after another"),
-            ScenarioBench.DotNet("cluster-roundtrip", Family.BuiltIn, "Orleans call alone", 1, calls, ct => BareCallsAsync(cluster, calls, 1, ct), "the grain's IsRunningAsync, one after another"),
+            ScenarioBench.DotNet("cluster-roundtrip", Family.BuiltIn, "Orleans no-op call", 1, calls, ct => BareCallsAsync(cluster, calls, 1, ct), "the grain's IsRunningAsync, one after another"),
         };
         return new Workload("cluster-roundtrip", string.Create(CultureInfo.InvariantCulture, $"Warm round trip: {calls:N0} trivial items, one at a time"), Measure.PerItem, cases, null,
             "Latency of one item with nothing else in flight: to a warm worker process over its pipes, against a grain call to a silo over TCP.");
@@ -382,7 +382,7 @@ internal static class ClusterBench
                 var height = value(c, baseline);
                 var bar = plot.Add.Bar(position, height);
                 bar.Color = c.Approach == "ClusterStrategy" ? Colors.DarkOrange : c.Approach == "ProcessStrategy" ? Colors.Navy : Colors.SeaGreen;
-                ticks.Add(new Tick(position, $"{workload.Name.Replace("cluster-", string.Empty, StringComparison.Ordinal)}\n{c.Approach.Replace("Strategy", string.Empty, StringComparison.Ordinal)} ×{c.Concurrency}{(c.Batch == 1 ? " b1" : string.Empty)}"));
+                ticks.Add(new Tick(position, $"{workload.Name.Replace("cluster-", string.Empty, StringComparison.Ordinal)}\n{c.Approach.Replace("Strategy", string.Empty, StringComparison.Ordinal).Replace("Orleans ", string.Empty, StringComparison.Ordinal)} ×{c.Concurrency}{(c.Batch == 1 ? " b1" : string.Empty)}"));
                 position++;
             }
 
@@ -392,7 +392,7 @@ internal static class ClusterBench
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         plot.Axes.Bottom.TickLabelStyle.FontSize = 10;
         plot.Axes.Margins(bottom: 0);
-        plot.SavePng(file, 1000, 520);
+        plot.SavePng(file, 1200, 520);
     }
 }
 
