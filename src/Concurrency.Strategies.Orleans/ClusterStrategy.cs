@@ -72,6 +72,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
 
     /// <summary>Per key, the silo that answered its last call: the key's gateway, as far as this client knows.</summary>
     private readonly string?[] _keySilo;
+    private readonly IWorkItemGrain?[] _grainsByKey;
     private readonly ConcurrentDictionary<string, long> _suspectSilos = new(StringComparer.Ordinal);
     private long _anySiloSuspectUntil;
     private readonly ConcurrentDictionary<(MethodInfo, Type, Type, Type), string> _starts = new();
@@ -121,6 +122,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         _inFlightPerKey = new int[_options.DispatchKeys ?? Math.Clamp(_options.MaxConcurrency, 16, 1024)];
         _suspectUntil = new long[_inFlightPerKey.Length];
         _keySilo = new string?[_inFlightPerKey.Length];
+        _grainsByKey = new IWorkItemGrain?[_inFlightPerKey.Length];
         _suspectTicks = (long)(SuspectPeriod.TotalSeconds * _timeProvider.TimestampFrequency);
         _core = new StrategyCore(
             StrategyKind.Cluster,
@@ -245,9 +247,11 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
     }
 
-    /// <summary>The grain of a dispatch key: a stateless worker from a client, a randomly placed grain from inside a silo.</summary>
+    /// <summary>The grain of a dispatch key: a stateless worker from a client, a randomly placed grain from inside a silo. References are kept per key.</summary>
     private IWorkItemGrain Grain(int key) =>
-        _placed ? _grains.GetGrain<IPlacedWorkItemGrain>(key) : _grains.GetGrain<IStatelessWorkItemGrain>(key);
+        Volatile.Read(ref _grainsByKey[key])
+        ?? Interlocked.CompareExchange(ref _grainsByKey[key], _placed ? _grains.GetGrain<IPlacedWorkItemGrain>(key) : _grains.GetGrain<IStatelessWorkItemGrain>(key), null)
+        ?? _grainsByKey[key]!;
 
     /// <summary>
     /// Calls the grain. When the token is cancelled, a cancel call goes to the same key (so to the same silo), where it
