@@ -187,56 +187,42 @@ internal static class ClusterBench
     }
 
     /// <summary>
-    /// The floor under the cluster strategy: bare grain calls to the same worker grain (its no-op <c>IsRunningAsync</c>),
-    /// spread over the same keys, <paramref name="concurrency"/> at a time, with no run engine, serialization or work.
+    /// The floor under the cluster strategy: bare no-op calls (the worker grain's <c>IsRunningAsync</c>) to the same
+    /// grains, <paramref name="concurrency"/> at a time, with no run engine, serialization or work.
     /// </summary>
-    private static async Task<Sample> BareCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
+    private static Task<Sample> BareCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
     {
-        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain>(k)).ToArray();
-        using var gate = new SemaphoreSlim(concurrency);
-        var answered = 0;
-        var clock = Stopwatch.StartNew();
-        var pending = new Task[calls];
-        for (var i = 0; i < calls; i++)
-        {
-            await gate.WaitAsync(cancellationToken);
-            pending[i] = CallAsync(grains[i % grains.Length]);
-        }
-
-        await Task.WhenAll(pending);
-        var seconds = clock.Elapsed.TotalSeconds;
-        return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered");
-
-        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain grain)
-        {
-            try
-            {
-                if (!await grain.IsRunningAsync(Guid.Empty))
-                {
-                    Interlocked.Increment(ref answered);
-                }
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
+        var grains = Grains(cluster);
+        return CallsAsync(calls, concurrency, async i => !await grains[i % grains.Length].IsRunningAsync(Guid.Empty), cancellationToken);
     }
 
     /// <summary>
     /// The item's grain call without the strategy around it: the same request the strategy sends for AddOne (work
     /// identity, item bytes, a call id), <paramref name="concurrency"/> at a time over the same keys, reply checked.
-    /// The gap to the bare check call is the silo's side (the work, its registry, the thread-pool hop); the gap to the
+    /// The gap to the no-op call is the silo's side (the work, its registry, the thread-pool hop); the gap to the
     /// strategy is the client's (the run engine, serialization, the liveness wait).
     /// </summary>
-    private static async Task<Sample> BareRunCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
+    private static Task<Sample> BareRunCallsAsync(ClusterStrategy cluster, int calls, int concurrency, CancellationToken cancellationToken)
     {
         var identity = Concurrency.Strategies.Processes.WorkIdentity.From((Func<int, long>)ScenarioWork.AddOne);
         var start = System.Text.Json.JsonSerializer.Serialize(
             new Concurrency.Strategies.Processes.Protocol.StartMessage(identity, Concurrency.Strategies.Processes.WorkIdentity.TypeName(typeof(int)), Concurrency.Strategies.Processes.WorkIdentity.TypeName(typeof(long))),
             Concurrency.Strategies.Processes.Protocol.ProtocolJson.Default.StartMessage);
-        var item = System.Text.Encoding.UTF8.GetBytes("41");
-        var grains = Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain>(k)).ToArray();
+        var item = Encoding.UTF8.GetBytes("41");
+        var grains = Grains(cluster);
+        return CallsAsync(calls, concurrency, async i =>
+        {
+            var reply = await grains[i % grains.Length].RunAsync(new Concurrency.Strategies.Orleans.Grains.WorkRequest { Start = start, Item = item, Index = -1, CallId = Guid.NewGuid() });
+            return reply.Result is { } result && Encoding.UTF8.GetString(result) == "42";
+        }, cancellationToken);
+    }
+
+    private static Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain[] Grains(ClusterStrategy cluster) =>
+        Enumerable.Range(0, 64).Select(k => cluster.GrainFactory.GetGrain<Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain>(k)).ToArray();
+
+    /// <summary>Makes <paramref name="calls"/> calls, <paramref name="concurrency"/> at a time (a semaphore), and checks that each answered as expected.</summary>
+    private static async Task<Sample> CallsAsync(int calls, int concurrency, Func<int, Task<bool>> call, CancellationToken cancellationToken)
+    {
         using var gate = new SemaphoreSlim(concurrency);
         var answered = 0;
         var clock = Stopwatch.StartNew();
@@ -244,19 +230,18 @@ internal static class ClusterBench
         for (var i = 0; i < calls; i++)
         {
             await gate.WaitAsync(cancellationToken);
-            pending[i] = CallAsync(grains[i % grains.Length]);
+            pending[i] = OneAsync(i);
         }
 
         await Task.WhenAll(pending);
         var seconds = clock.Elapsed.TotalSeconds;
-        return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered 42");
+        return new Sample(seconds, answered == calls ? null : $"{answered} of {calls} calls answered as expected");
 
-        async Task CallAsync(Concurrency.Strategies.Orleans.Grains.IStatelessWorkItemGrain grain)
+        async Task OneAsync(int i)
         {
             try
             {
-                var reply = await grain.RunAsync(new Concurrency.Strategies.Orleans.Grains.WorkRequest { Start = start, Item = item, Index = -1, CallId = Guid.NewGuid() });
-                if (reply.Result is { } result && System.Text.Encoding.UTF8.GetString(result) == "42")
+                if (await call(i))
                 {
                     Interlocked.Increment(ref answered);
                 }
