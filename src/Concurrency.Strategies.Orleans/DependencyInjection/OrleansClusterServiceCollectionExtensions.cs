@@ -50,7 +50,7 @@ public static class OrleansClusterServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        return AddCore(services, configureClient);
+        return AddCore(services, configureClient, "ClusterStrategyOptions.");
     }
 
     /// <summary>
@@ -72,10 +72,12 @@ public static class OrleansClusterServiceCollectionExtensions
         Guard.NotNull(services, "Call it on the application's IServiceCollection (builder.Services), after AddConcurrencyStrategies().");
         Guard.NotNull(configuration, "Pass a configuration section, e.g. builder.Configuration.GetSection(\"ConcurrencyStrategies:Cluster\").");
         services.AddOptions<ClusterStrategyOptions>().Bind(configuration);
-        return AddCore(services, configureClient);
+
+        // Messages name the configuration key that holds the bad value.
+        return AddCore(services, configureClient, configuration is IConfigurationSection section ? section.Path + ":" : string.Empty);
     }
 
-    private static IServiceCollection AddCore(IServiceCollection services, Action<IClientBuilder>? configureClient)
+    private static IServiceCollection AddCore(IServiceCollection services, Action<IClientBuilder>? configureClient, string messagePrefix)
     {
         var hasOrleans = services.Any(d => d.ServiceType == typeof(IGrainFactory) || d.ServiceType == typeof(IClusterClient));
         if (hasOrleans && configureClient is not null)
@@ -101,7 +103,7 @@ public static class OrleansClusterServiceCollectionExtensions
         }
 
         services.AddOptions<ClusterStrategyOptions>().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterStrategyOptions>, ClusterStrategyOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterStrategyOptions>>(new ClusterStrategyOptionsValidator(messagePrefix)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new ClusterStrategy(
             sp.GetRequiredService<IGrainFactory>(),
@@ -114,11 +116,11 @@ public static class OrleansClusterServiceCollectionExtensions
     }
 
     /// <summary>Validates bound options at start, with messages that name the configuration key.</summary>
-    private sealed class ClusterStrategyOptionsValidator : IValidateOptions<ClusterStrategyOptions>
+    private sealed class ClusterStrategyOptionsValidator(string prefix) : IValidateOptions<ClusterStrategyOptions>
     {
         public ValidateOptionsResult Validate(string? name, ClusterStrategyOptions options)
         {
-            var errors = options.Validate("ConcurrencyStrategies:Cluster:").ToList();
+            var errors = options.Validate(prefix).ToList();
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }

@@ -65,6 +65,16 @@ public sealed class AddOrleansClusterTests(ClusterFixture fixture) : ClusterTest
     }
 
     [Fact]
+    public async Task AddOrleansCluster_InvalidOptionInTheCallback_FailsNamingTheOption()
+    {
+        var services = new ServiceCollection().AddConcurrencyStrategies().AddOrleansCluster(o => o.SiloFailureRetries = 99);
+        await using var provider = services.BuildServiceProvider();
+
+        FluentActions.Invoking(() => provider.GetRequiredService<ClusterStrategy>()).Should().Throw<OptionsValidationException>()
+            .Which.Message.Should().Contain("ClusterStrategyOptions.SiloFailureRetries");
+    }
+
+    [Fact]
     public async Task Host_WithAClusterThreshold_SelectorPicksTheClusterAndRunsOnIt()
     {
         var gateways = Fixture.Cluster.GetActiveSilos().Select(s => s.GatewayAddress.Endpoint).ToArray();
