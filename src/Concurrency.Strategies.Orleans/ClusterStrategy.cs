@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Reflection;
 using System.Text.Json;
 using Concurrency.Strategies.Internal;
 using Concurrency.Strategies.Orleans.Grains;
@@ -63,8 +62,6 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     private readonly bool _placed;
     private readonly ClusterStrategyOptions _options;
     private readonly StrategyCore _core;
-    private readonly IWorkSerializer _serializer;
-    private readonly WorkIdentity? _serializerIdentity;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly int[] _inFlightPerKey;
@@ -75,7 +72,9 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
     private readonly IWorkItemGrain?[] _grainsByKey;
     private readonly ConcurrentDictionary<string, long> _suspectSilos = new(StringComparer.Ordinal);
     private long _anySiloSuspectUntil;
-    private readonly ConcurrentDictionary<(MethodInfo, Type, Type, Type), string> _starts = new();
+
+    /// <summary>The Start message per work method, as the JSON each request carries, built once (naming the work costs reflection).</summary>
+    private readonly WorkStarts<string> _starts;
     private readonly ConcurrentDictionary<string, long> _itemsBySilo = new(StringComparer.Ordinal);
     private readonly long _suspectTicks;
     private long _siloFailures;
@@ -109,15 +108,8 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         _options = options.Clone();
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        if (_options.Serializer is { } factory)
-        {
-            _serializerIdentity = WorkIdentity.From(factory, nameof(options), fix: ClosureFix);
-            _serializer = factory() ?? throw new ArgumentException("ClusterStrategyOptions.Serializer returned null; return an IWorkSerializer.", nameof(options));
-        }
-        else
-        {
-            _serializer = JsonWorkSerializer.Default;
-        }
+        _starts = new WorkStarts<string>(
+            _options.Serializer, nameof(ClusterStrategyOptions), nameof(options), allowFileless: false, ClosureFix, static start => JsonSerializer.Serialize(start, ProtocolJson.Default.StartMessage));
 
         _inFlightPerKey = new int[_options.DispatchKeys ?? Math.Clamp(_options.MaxConcurrency, 16, 1024)];
         _suspectUntil = new long[_inFlightPerKey.Length];
@@ -160,7 +152,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         Guard.NotNull(items, Guard.ItemsFix);
         Guard.NotNull(work, Guard.WorkFix);
         _core.ThrowIfDisposed();
-        var start = StartFor<TIn, TOut>(work);
+        var start = _starts.For(work);
         return _core.Run(items, (item, token) => DispatchAsync<TIn, TOut>(start, item, token), options, cancellationToken);
     }
 
@@ -238,7 +230,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
 
         try
         {
-            return _serializer.Deserialize<TOut>(reply.Result ?? []);
+            return _starts.Serializer.Deserialize<TOut>(reply.Result ?? []);
         }
         catch (Exception ex)
         {
@@ -332,7 +324,7 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         var buffer = new ArrayBufferWriter<byte>(128);
         try
         {
-            _serializer.Serialize(item, buffer);
+            _starts.Serializer.Serialize(item, buffer);
         }
         catch (Exception ex)
         {
@@ -419,21 +411,6 @@ public sealed class ClusterStrategy : IExecutionStrategy, IDisposable
         }
 
         return null;
-    }
-
-    /// <summary>The Start message of <paramref name="work"/> as JSON, built once per method (naming the work costs reflection).</summary>
-    private string StartFor<TIn, TOut>(Func<TIn, CancellationToken, ValueTask<TOut>> work)
-    {
-        var original = WorkIdentity.Unwrap(work);
-        var key = (original.Method, original.GetType(), typeof(TIn), typeof(TOut));
-        if (_starts.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-
-        var identity = WorkIdentity.From(original, nameof(work), fix: ClosureFix);
-        var start = new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity);
-        return _starts.GetOrAdd(key, JsonSerializer.Serialize(start, ProtocolJson.Default.StartMessage));
     }
 
     private RunSettings Resolve(RunOptions options, int defaultConcurrency)

@@ -28,9 +28,9 @@ internal abstract class WorkItemGrain : Grain, IWorkItemGrain
     {
         if (_registry is null)
         {
-            return Failed(new InvalidOperationException(
+            return Reply(RemoteError.From(new InvalidOperationException(
                 $"Silo {RuntimeIdentity} has the Concurrency.Strategies.Orleans grains but was not set up to run work items: "
-                + "call siloBuilder.AddConcurrencyStrategiesWorkers() where the silo is configured."));
+                + "call siloBuilder.AddConcurrencyStrategiesWorkers() where the silo is configured.")), output: null);
         }
 
         // Registered first, so a check (IsRunningAsync) finds the item while its work is still being resolved.
@@ -70,12 +70,10 @@ internal abstract class WorkItemGrain : Grain, IWorkItemGrain
 
     public ValueTask<bool> IsRunningAsync(Guid callId) => ValueTask.FromResult(_registry?.IsRunning(callId) ?? false);
 
-    private WorkReply Reply(RemoteError? error, FrameBuffer output) => error is null
-        ? new WorkReply { Result = output.WrittenSpan.ToArray(), Silo = RuntimeIdentity }
+    /// <summary>The reply: the error if there is one, else the result the work wrote to <paramref name="output"/>.</summary>
+    private WorkReply Reply(RemoteError? error, FrameBuffer? output) => error is null
+        ? new WorkReply { Result = output!.WrittenSpan.ToArray(), Silo = RuntimeIdentity }
         : new WorkReply { Error = JsonSerializer.Serialize(error, ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
-
-    private WorkReply Failed(Exception exception) =>
-        new() { Error = JsonSerializer.Serialize(RemoteError.From(exception), ProtocolJson.Default.RemoteError), Silo = RuntimeIdentity };
 }
 
 /// <summary>The grain for calls from clients: a stateless worker on the gateway silo of its key.</summary>

@@ -33,8 +33,9 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
     private readonly StrategyCore _core;
     private readonly ProcessStrategyOptions _options;
     private readonly WorkerPool _pool;
-    private readonly IWorkSerializer _serializer;
-    private readonly WorkIdentity? _serializerIdentity;
+
+    /// <summary>The Start frame per work method, built once: naming the work costs reflection, and the same instance lets a worker that ran it before skip the Start frame.</summary>
+    private readonly WorkStarts<StartMessage> _starts;
 
     /// <summary>Initializes a new instance of the <see cref="ProcessStrategy"/> class with default options.</summary>
     public ProcessStrategy()
@@ -55,15 +56,7 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         _options = options.Clone();
         var time = timeProvider ?? TimeProvider.System;
         var log = logger ?? (ILogger)NullLogger.Instance;
-        if (_options.Serializer is { } factory)
-        {
-            _serializerIdentity = WorkIdentity.From(factory, nameof(options));
-            _serializer = factory() ?? throw new ArgumentException("ProcessStrategyOptions.Serializer returned null; return an IWorkSerializer.", nameof(options));
-        }
-        else
-        {
-            _serializer = JsonWorkSerializer.Default;
-        }
+        _starts = new WorkStarts<StartMessage>(_options.Serializer, nameof(ProcessStrategyOptions), nameof(options), allowFileless: _options.WorkerHost is not null, fix: null, static start => start);
 
         _pool = new WorkerPool(_options, log, time);
         _core = new StrategyCore(StrategyKind.Process, nameof(ProcessStrategy), _options.WorkerCount, time, log, threads: null, Resolve);
@@ -117,13 +110,13 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
         Guard.NotNull(work, Guard.WorkFix);
         _core.ThrowIfDisposed();
         _pool.EnsureLaunchable();
-        var start = StartFor<TIn, TOut>(work);
+        var start = _starts.For(work);
         return _core.Run(
             items,
             work,
             options,
             cancellationToken,
-            settings => settings with { Process = new ProcessRun(_pool, start, _serializer, _options, settings.ChunkSize) });
+            settings => settings with { Process = new ProcessRun(_pool, start, _starts.Serializer, _options, settings.ChunkSize) });
     }
 
     /// <summary>
@@ -139,25 +132,6 @@ public sealed class ProcessStrategy : IExecutionStrategy, IDisposable
 
     /// <summary>Cancels active runs and blocks until every worker process has exited.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    /// <summary>
-    /// The Start frame of <paramref name="work"/>, built once per method: naming the work costs reflection, and the same
-    /// instance lets a worker that ran it before skip the Start frame.
-    /// </summary>
-    private StartMessage StartFor<TIn, TOut>(Func<TIn, CancellationToken, ValueTask<TOut>> work)
-    {
-        var original = WorkIdentity.Unwrap(work);
-        var key = (original.Method, original.GetType(), typeof(TIn), typeof(TOut));
-        if (_starts.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-
-        var identity = WorkIdentity.From(original, nameof(work), allowFileless: _options.WorkerHost is not null);
-        return _starts.GetOrAdd(key, new StartMessage(identity, WorkIdentity.TypeName(typeof(TIn)), WorkIdentity.TypeName(typeof(TOut)), _serializerIdentity));
-    }
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(System.Reflection.MethodInfo, Type, Type, Type), StartMessage> _starts = new();
 
     private RunSettings Resolve(RunOptions options, int defaultConcurrency)
     {
