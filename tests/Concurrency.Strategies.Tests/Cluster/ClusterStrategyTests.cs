@@ -13,8 +13,11 @@ namespace Concurrency.Strategies.Tests.Cluster;
 public sealed class ClusterStrategyTests(ClusterFixture fixture) : ClusterTestBase(fixture)
 {
     /// <summary>The registry of each silo of <paramref name="cluster"/>: what the silos themselves counted.</summary>
-    internal static List<SiloWorkRegistry> Registries(TestCluster cluster) =>
-        cluster.GetActiveSilos().Cast<InProcessSiloHandle>().Select(s => s.SiloHost.Services.GetRequiredService<SiloWorkRegistry>()).ToList();
+    internal static List<SiloWorkRegistry> Registries(TestCluster cluster) => cluster.GetActiveSilos().Select(Registry).ToList();
+
+    /// <summary>The registry of one in-process silo: what it counted, and the items it is running now.</summary>
+    internal static SiloWorkRegistry Registry(SiloHandle silo) =>
+        ((InProcessSiloHandle)silo).SiloHost.Services.GetRequiredService<SiloWorkRegistry>();
 
     [Fact]
     public async Task RunAsync_ManyItems_EverySiloRunsAShare()

@@ -1,6 +1,5 @@
 using Concurrency.Strategies.Orleans;
 using Concurrency.Strategies.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Polly;
 using Polly.Retry;
@@ -102,7 +101,7 @@ public sealed class SiloFailureTests : IAsyncLifetime, IDisposable
     private async Task<(List<ItemOutcome<int, long>> Outcomes, int RunningAtLoss)> RunLosingASiloAsync(ClusterStrategy strategy, bool kill, RunOptions? options)
     {
         var victim = _cluster.SecondarySilos[^1];
-        var registry = ((InProcessSiloHandle)victim).SiloHost.Services.GetRequiredService<Concurrency.Strategies.Orleans.Grains.SiloWorkRegistry>();
+        var registry = ClusterStrategyTests.Registry(victim);
         var outcomes = new List<ItemOutcome<int, long>>();
         var runningAtLoss = 0;
         Task? loss = null;
